@@ -1,0 +1,51 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck unit bench locales clean run chat
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip wheel setuptools
+	# torch first, pinned to the CPU build on local disk, so nothing pulls a CUDA build
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[st,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	OMP_WAIT_POLICY=passive $(BIN)/matchbot demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+test: $(STAMP) locales
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	OMP_WAIT_POLICY=passive $(BIN)/pytest -q -p no:cacheprovider
+
+locales: $(STAMP)
+	$(BIN)/pybabel compile -d locales -D messages --statistics -f 2>&1 | tail -n 3
+
+bench: $(STAMP)
+	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_quality.py
+	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_speed.py
+	$(BIN)/python bench/scheduling.py
+
+run: $(STAMP)
+	$(BIN)/matchbot run
+
+chat: $(STAMP)
+	$(BIN)/matchbot chat
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache
