@@ -28,7 +28,11 @@ class Settings(BaseSettings):
     """All configuration of a matchbot process."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     data_dir: Path = Path("./var")
@@ -63,7 +67,10 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return [int(v) for v in value.replace(";", ",").split(",") if v.strip()]
+            try:
+                return [int(v) for v in value.replace(";", ",").split(",") if v.strip()]
+            except ValueError:
+                raise ValueError("expected comma-separated Telegram user ids") from None
         if isinstance(value, int):
             return [value]
         return value
@@ -72,7 +79,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_days(cls, value: object) -> object:
         if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
+            days = [v.strip() for v in value.split(",") if v.strip()]
+            return days or _default_event_days()
         return value
 
     @field_validator("event_timezone")

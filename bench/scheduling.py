@@ -1,0 +1,317 @@
+"""Benchmark of the batch scheduler: how many accepted requests get a slot, how fast, how close
+to an upper bound measured in the same run.
+
+Run: `python bench/scheduling.py` (300/1500, 5000/50000) or `python bench/scheduling.py --quick`.
+
+The instance: about half the participants in Asia/Shanghai, the rest spread over the CEE zones,
+two event days that straddle the end of European summer time (Friday 23 and Monday 26 October
+2026), 30-minute slots and meetings, 09:00-18:00 local hours (some companies narrower, some with
+a blocked hour or a lower daily limit), a few meetings already booked, interpreters for pairs
+without a common language. Each participant asks 5-15 partners, mostly across China/CEE; the
+accepted requests are drawn from those. The upper bound is CP-SAT's (OR-Tools, exact or its
+proven bound within 60 s) where the instance is small enough, else the flow relaxation of
+`matchmaking.batch_scheduler.upper_bound`. Every result is validated independently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time as clock
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from matchmaking.batch_scheduler import (  # noqa: E402
+    BatchRequest,
+    BatchResult,
+    schedule_batch,
+    upper_bound,
+)
+from matchmaking.countries import EVENT_COUNTRIES  # noqa: E402
+from matchmaking.models import Company, Event, Interpreter, Meeting  # noqa: E402
+from matchmaking.scheduling import (  # noqa: E402
+    DEFAULT_BREAK_RULE,
+    availability,
+    base_language,
+    propose_slots,
+    run_length,
+    to_seconds,
+)
+
+EVENT = Event(days=(date(2026, 10, 23), date(2026, 10, 26)), slot_minutes=30, meeting_minutes=30)
+NOW = datetime(2026, 10, 1, tzinfo=UTC)
+CEE = [c for c in EVENT_COUNTRIES if c.code != "CN"]
+
+
+def make_instance(
+    n_participants: int, n_requests: int, seed: int = 7
+) -> tuple[dict[str, Company], list[BatchRequest], list[Meeting], list[Interpreter]]:
+    """Build a realistic random instance."""
+    rng = random.Random(seed)
+    companies: dict[str, Company] = {}
+    for k in range(n_participants):
+        if k % 2 == 0:
+            country, zone_name, langs = "CN", "Asia/Shanghai", ["zh_Hans"]
+            if rng.random() < 0.6:
+                langs.append("en")
+        else:
+            c = rng.choice(CEE)
+            country, zone_name, langs = c.code, c.timezone, [c.main_language]
+            roll = rng.random()
+            langs += ["en"] if roll < 0.7 else (["de"] if roll < 0.85 else ["ru"])
+        extra: dict[str, object] = {}
+        roll = rng.random()
+        if roll < 0.08:
+            extra["hours_start"], extra["hours_end"] = time(10, 0), time(17, 0)
+        elif roll < 0.12:
+            extra["hours_start"], extra["hours_end"] = time(8, 0), time(19, 0)
+        if rng.random() < 0.1:
+            day = rng.choice(EVENT.days)
+            start = datetime.combine(day, time(rng.randrange(0, 16)), UTC)
+            extra["blocked"] = ((start, start + timedelta(hours=1)),)
+        if rng.random() < 0.1:
+            extra["max_meetings_per_day"] = rng.choice((4, 6))
+        companies[f"c{k}"] = Company(
+            id=f"c{k}", name=f"Company {k}", country=country, timezone=zone_name,
+            languages=tuple(langs), **extra,  # type: ignore[arg-type]
+        )
+    ids = list(companies)
+    chinese = [x for x in ids if companies[x].country == "CN"]
+    european = [x for x in ids if companies[x].country != "CN"]
+    wished: list[tuple[str, str]] = []
+    seen: set[frozenset[str]] = set()
+    for x in ids:
+        across = european if companies[x].country == "CN" else chinese
+        same = chinese if companies[x].country == "CN" else european
+        for _ in range(rng.randint(5, 15)):
+            pool = across if rng.random() < 0.85 else same
+            y = rng.choice(pool)
+            key = frozenset((x, y))
+            if y == x or key in seen or companies[x].country == companies[y].country:
+                continue
+            seen.add(key)
+            wished.append((x, y))
+    rng.shuffle(wished)
+    accepted = wished[:n_requests]
+    requests = []
+    for k, (x, y) in enumerate(accepted):
+        la = {base_language(v) for v in companies[x].languages}
+        lb = {base_language(v) for v in companies[y].languages}
+        requests.append(BatchRequest(k + 1, x, y, not (la & lb)))
+    cee_langs = sorted({c.main_language for c in CEE})
+    interpreters = [
+        Interpreter(f"i{k}", f"Interpreter {k}",
+                    tuple(("zh_Hans", lang) for lang in rng.sample(cee_langs, 4)) + (("zh", "en"),))
+        for k in range(max(2, n_participants // 25))
+    ]
+    existing: list[Meeting] = []
+    busy: dict[str, list[Meeting]] = defaultdict(list)
+    for k in range(n_participants // 20):
+        x, y = rng.sample(ids, 2)
+        slots = propose_slots(EVENT, companies[x], companies[y], busy[x], busy[y], now=NOW, count=5)
+        if slots:
+            pick = rng.choice(slots)
+            m = Meeting(-k - 1, x, y, pick.start, pick.end, uid=f"pre-{k}")
+            existing.append(m)
+            busy[x].append(m)
+            busy[y].append(m)
+    return companies, requests, existing, interpreters
+
+
+def validate(
+    companies: dict[str, Company],
+    requests: Sequence[BatchRequest],
+    existing: Sequence[Meeting],
+    interpreters: Sequence[Interpreter],
+    result: BatchResult,
+) -> None:
+    """Assert that no one is double-booked, out of hours, over the daily limit or without a break."""
+    by_id = {r.request_id: r for r in requests}
+    assert len({a.request_id for a in result.assigned}) == len(result.assigned)
+    assert len(result.assigned) + len(result.unscheduled) == len(requests)
+    timetable: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    new_only: dict[str, list[datetime]] = defaultdict(list)
+    for m in existing:
+        for x in (m.company_a, m.company_b):
+            timetable[x].append((to_seconds(m.start), to_seconds(m.end)))
+    int_pool = {i.id: i for i in interpreters}
+    for a in result.assigned:
+        req = by_id[a.request_id]
+        assert a.start >= NOW and a.end - a.start == timedelta(minutes=EVENT.meeting_minutes)
+        for x in (req.a_id, req.b_id):
+            timetable[x].append((to_seconds(a.start), to_seconds(a.end)))
+            new_only[x].append(a.start)
+        if req.need_interpreter:
+            assert a.interpreter_id in int_pool, "meeting without the interpreter it needs"
+            timetable["interpreter:" + a.interpreter_id].append(
+                (to_seconds(a.start), to_seconds(a.end))
+            )
+    gap = DEFAULT_BREAK_RULE.min_break_minutes * 60
+    for who, slots in timetable.items():
+        slots.sort()
+        for k, (s, e) in enumerate(slots):
+            assert k == 0 or slots[k - 1][1] <= s, f"double booking of {who}"
+            rest = slots[:k] + slots[k + 1:]
+            assert run_length(rest, (s, e), gap) <= DEFAULT_BREAK_RULE.max_back_to_back, who
+        if who.startswith("interpreter:"):
+            continue
+        av = availability(EVENT, companies[who])
+        per_day: dict[date, int] = defaultdict(int)
+        for s, e in slots:
+            per_day[av.local_day(datetime.fromtimestamp(s, UTC))] += 1
+        assert all(v <= av.max_per_day for v in per_day.values()), f"daily limit of {who}"
+        for start in new_only[who]:
+            end = start + timedelta(minutes=EVENT.meeting_minutes)
+            assert av.window_for(start, end) is not None, f"out of hours for {who}"
+            assert not av.is_blocked(start, end), f"blocked time used for {who}"
+
+
+def cp_sat_bound(
+    companies: dict[str, Company],
+    requests: Sequence[BatchRequest],
+    existing: Sequence[Meeting],
+    interpreters: Sequence[Interpreter],
+    hint: BatchResult,
+    limit_s: float,
+) -> tuple[int, bool]:
+    """Solve the instance exactly with CP-SAT; return (bound, proven optimal)."""
+    from ortools.sat.python import cp_model
+
+    from matchmaking.batch_scheduler import _instance
+
+    rule = DEFAULT_BREAK_RULE
+    assert EVENT.meeting_minutes == EVENT.slot_minutes and rule.min_break_minutes <= EVENT.slot_minutes
+    inst = _instance(EVENT, companies, requests, existing, interpreters, NOW, rule)
+    model = cp_model.CpModel()
+    step = EVENT.slot_minutes * 60
+    occupancy: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    per_day: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    objective = []
+    hinted = {a.request_id: (to_seconds(a.start), a.interpreter_id) for a in hint.assigned}
+    n_p = len(inst.index)
+    for r, slots in enumerate(inst.cand):
+        chosen = []
+        req = inst.requests[r]
+        for t in slots.tolist():
+            x = model.NewBoolVar(f"x{r}_{t}")
+            chosen.append(x)
+            for p in (inst.a[r], inst.b[r]):
+                occupancy[(p, t)].append(x)
+                per_day[(p, inst.day(p, t))].append(x)
+            is_hint = hinted.get(req.request_id, (None,))[0] == inst.start_list[t]
+            model.AddHint(x, is_hint)
+            if req.need_interpreter:
+                ys = []
+                for i in inst.pool[r]:
+                    if inst.int_free[i, t]:
+                        y = model.NewBoolVar(f"y{r}_{t}_{i}")
+                        ys.append(y)
+                        occupancy[(n_p + i, t)].append(y)
+                model.Add(sum(ys) == x)
+        if chosen:
+            model.Add(sum(chosen) <= 1)
+            objective.extend(chosen)
+    fixed_slot: set[tuple[int, int]] = set()
+    for p, intervals in enumerate(inst.fixed):
+        for s, _ in intervals:
+            t = bisect(inst.start_list, s)
+            if t is not None:
+                fixed_slot.add((p, t))
+    for i, intervals in enumerate(inst.int_fixed):
+        for s, _ in intervals:
+            t = bisect(inst.start_list, s)
+            if t is not None:
+                fixed_slot.add((n_p + i, t))
+    for xs in occupancy.values():
+        if len(xs) > 1:
+            model.Add(sum(xs) <= 1)
+    fixed_days = _fixed_days(inst)
+    for (p, d), xs in per_day.items():
+        model.Add(sum(xs) <= max(inst.max_day[p] - fixed_days.get((p, d), 0), 0))
+    entities = {e for e, _ in occupancy}
+    n = rule.max_back_to_back + 1
+    for e in entities:
+        for t0 in range(len(inst.start_list) - n + 1):
+            if inst.start_list[t0 + n - 1] - inst.start_list[t0] != (n - 1) * step:
+                continue
+            window = [v for t in range(t0, t0 + n) for v in occupancy.get((e, t), [])]
+            const = sum(1 for t in range(t0, t0 + n) if (e, t) in fixed_slot)
+            if window and len(window) + const > rule.max_back_to_back:
+                model.Add(sum(window) <= rule.max_back_to_back - const)
+    model.Maximize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = limit_s
+    solver.parameters.num_workers = 2
+    status = solver.Solve(model)
+    return int(solver.BestObjectiveBound() + 1e-6), status == cp_model.OPTIMAL
+
+
+def bisect(starts: list[int], s: int) -> int | None:
+    """Return the grid index of a start, or None when it is off the grid."""
+    from bisect import bisect_left
+
+    k = bisect_left(starts, s)
+    return k if k < len(starts) and starts[k] == s else None
+
+
+def _fixed_days(inst: object) -> dict[tuple[int, int], int]:
+    from matchmaking.batch_scheduler import _Timetable
+
+    table = _Timetable(inst)  # type: ignore[arg-type]
+    return {(p, d): c for p, days in enumerate(table.day_count) for d, c in days.items()}
+
+
+def run(n_participants: int, n_requests: int, exact: bool, target: float, limit_s: float) -> bool:
+    """Run one size; print the figures; return whether the targets were met."""
+    companies, requests, existing, interpreters = make_instance(n_participants, n_requests)
+    t0 = clock.perf_counter()
+    result = schedule_batch(EVENT, companies, requests, existing, interpreters, now=NOW)
+    elapsed = clock.perf_counter() - t0
+    validate(companies, requests, existing, interpreters, result)
+    t1 = clock.perf_counter()
+    relaxed = upper_bound(EVENT, companies, requests, existing, interpreters, now=NOW)
+    bound_s = clock.perf_counter() - t1
+    bound, kind = relaxed, "flow relaxation"
+    if exact:
+        t1 = clock.perf_counter()
+        sat, optimal = cp_sat_bound(companies, requests, existing, interpreters, result, 60.0)
+        kind = f"CP-SAT {'optimum' if optimal else 'proven bound (60 s)'}; relaxation {relaxed}"
+        bound = min(sat, relaxed)
+        bound_s = clock.perf_counter() - t1
+    done = len(result.assigned)
+    reasons: dict[str, int] = defaultdict(int)
+    for u in result.unscheduled:
+        reasons[u.reason.value] += 1
+    share = done / bound if bound else 1.0
+    ok = share >= target and elapsed < limit_s
+    print(f"{n_participants} participants / {len(requests)} requests "
+          f"({len(interpreters)} interpreters, {len(existing)} meetings already booked)")
+    print(f"  scheduled      {done} ({done / len(requests):.1%} of requests) in {elapsed:.2f} s")
+    print(f"  upper bound    {bound} [{kind}] in {bound_s:.1f} s")
+    print(f"  of bound       {share:.1%} (target >= {target:.0%} in < {limit_s:.0f} s): "
+          f"{'OK' if ok else 'MISSED'}")
+    print(f"  left over      {dict(reasons)}")
+    print("  validation     no double booking, out-of-hours, daily-limit or break violation")
+    return ok
+
+
+def main() -> None:
+    """Parse the arguments and run the sizes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    args = parser.parse_args()
+    sizes = [(60, 300, True, 0.98, 2.0)] if args.quick else [
+        (300, 1500, True, 0.98, 2.0),
+        (5000, 50000, False, 0.95, 60.0),
+    ]
+    results = [run(*size) for size in sizes]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()

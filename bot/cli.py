@@ -1,0 +1,226 @@
+"""The `matchbot` command line: demo, run, chat, import, suggest, schedule, db, embeddings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from matchmaking.errors import ConfigError, MatchbotError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="matchbot: multilingual B2B matchmaking bot for SMEs across languages and time zones.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+emb_app = typer.Typer(help="Embedding model tools.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(emb_app, name="embeddings")
+
+
+def _settings(**overrides: Any) -> Any:
+    from bot.config import load_settings
+
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        typer.echo(f"matchbot: {exc.render()}", err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("aiosqlite", "httpx", "httpcore", "sentence_transformers", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return settings
+
+
+def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(coro_factory())  # type: ignore[arg-type]
+    except MatchbotError as exc:
+        typer.echo(f"matchbot: {exc.render()}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated event.")] = 2026,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the demo database, index and report go.")
+    ] = None,
+) -> None:
+    """Build a demo event like the real one and print the matchmaking report."""
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = _settings(**overrides)
+    from bot.demo.runner import run_demo
+
+    text = _run(lambda: run_demo(settings, seed=seed))
+    typer.echo(text)
+
+
+@app.command()
+def run(
+    channel: Annotated[
+        str | None, typer.Option(help="aiogram (default) or ptb.")
+    ] = None,
+    webhook: Annotated[bool, typer.Option(help="Receive updates by webhook.")] = False,
+) -> None:
+    """Start the Telegram bot."""
+    settings = _settings()
+    chosen = channel or settings.channel
+    if chosen == "console":
+        chosen = "aiogram"
+    if chosen not in ("aiogram", "ptb"):
+        typer.echo("matchbot: --channel must be aiogram or ptb", err=True)
+        raise typer.Exit(2)
+    if not settings.telegram_token.get_secret_value():
+        typer.echo(
+            "matchbot: MATCHBOT_TELEGRAM_TOKEN is not set (try `matchbot chat` without a token)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from bot.app import build_app
+
+    bot_app = build_app(settings)
+    if chosen == "ptb":
+        from bot.channels.ptb import run_ptb
+
+        _run(lambda: run_ptb(bot_app, webhook=webhook))
+    else:
+        from bot.channels.aiogram import run_aiogram
+
+        _run(lambda: run_aiogram(bot_app, webhook=webhook))
+
+
+@app.command()
+def chat(
+    lang: Annotated[str, typer.Option(help="Language of the conversation.")] = "en",
+    user: Annotated[str, typer.Option(help="Who you are (one profile per name).")] = "console",
+) -> None:
+    """Talk to the bot in the terminal, against the same database."""
+    settings = _settings()
+    from bot.app import build_app
+    from bot.channels.console import run_console
+
+    bot_app = build_app(settings)
+    _run(lambda: run_console(bot_app, lang=lang, user=user))
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL file of companies.")],
+) -> None:
+    """Import companies from a CSV or JSONL file, embed and index them."""
+    settings = _settings()
+    if not file.is_file():
+        typer.echo(f"matchbot: no such file: {file}", err=True)
+        raise typer.Exit(2)
+    from bot.operations import import_companies
+
+    report = _run(lambda: import_companies(settings, file))
+    for rej in report.rejected:
+        ident = f" ({rej.company_id})" if rej.company_id else ""
+        line = f"rejected row {rej.row}{ident}: {rej.reason}"
+        typer.echo(line.encode("utf-8", "backslashreplace").decode("utf-8"))
+    typer.echo(
+        f"{report.added} added, {report.updated} updated, {len(report.rejected)} rejected"
+    )
+    if report.added + report.updated == 0:
+        raise typer.Exit(1)
+
+
+@app.command()
+def suggest(
+    company: Annotated[str, typer.Option("--company", help="Company id.")],
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many partners.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the best partners for a company, with scores and reasons."""
+    settings = _settings()
+    from bot.operations import suggest_for
+
+    rows = _run(lambda: suggest_for(settings, company, limit))
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("No suggestions yet.")
+    for i, row in enumerate(rows, start=1):
+        typer.echo(
+            f"{i:>2}. {row['name']} ({row['country']})  score {row['score']:.3f}"
+            f"{'  mutual' if row['mutual'] else ''}"
+        )
+        typer.echo(f"    {row['reason']}")
+
+
+@app.command()
+def schedule() -> None:
+    """Schedule all accepted meeting requests that have no slot yet."""
+    settings = _settings()
+    from bot.operations import schedule_all
+
+    text = _run(lambda: schedule_all(settings))
+    typer.echo(text)
+
+
+@app.command()
+def stats() -> None:
+    """Print what organizers count."""
+    settings = _settings()
+    from bot.operations import stats_text
+
+    typer.echo(_run(lambda: stats_text(settings)))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    from storage.db import Database
+
+    async def go() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.upgrade()
+        finally:
+            await db.dispose()
+
+    _run(go)
+    typer.echo("database is up to date")
+
+
+@emb_app.command("export")
+def embeddings_export(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the model to.")],
+) -> None:
+    """Write the bundled model as a sentence-transformers folder."""
+    _settings()
+    from embeddings.export import export_bundled_model
+
+    path = export_bundled_model(out_dir)
+    typer.echo(f"exported to {path}")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Read companies from a CSV or JSONL file, row by row, keeping the good rows.
+
+Each bad row is named with the reason (missing name, unknown country, empty texts, text too long,
+invalid UTF-8, ...) and the rest is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matchmaking.countries import default_timezone, get_country
+from matchmaking.errors import ValidationError
+from matchmaking.models import Company, CompanyStatus, Section
+from matchmaking.validation import (
+    parse_languages,
+    parse_profile_type,
+    parse_section,
+    parse_size,
+    validate_city,
+    validate_contact,
+    validate_country,
+    validate_id,
+    validate_name,
+    validate_offer_and_need,
+    validate_timezone,
+    validate_website,
+)
+
+_ALIASES = {
+    "company": "name",
+    "company_name": "name",
+    "country_code": "country",
+    "lang": "language",
+    "section": "sector",
+    "type": "profile_type",
+    "profile": "profile_type",
+    "offers": "offer",
+    "needs": "need",
+    "tz": "timezone",
+    "time_zone": "timezone",
+    "email": "contact",
+}
+
+
+@dataclass(slots=True)
+class RejectedRow:
+    """A row that could not be imported."""
+
+    row: int
+    company_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """The companies read from a file and the rows rejected on the way."""
+
+    companies: list[tuple[int, Company]] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    rows: int = 0
+
+
+def _has_bad_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _norm_key(key: str) -> str:
+    k = key.strip().lower().replace(" ", "_").replace("-", "_").lstrip("\ufeff")
+    return _ALIASES.get(k, k)
+
+
+def _iter_csv(text: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header: list[str] | None = None
+    for values in reader:
+        if header is None:
+            header = [_norm_key(h) for h in values]
+            continue
+        row_no = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            yield row_no, None, "The row has more columns than the header."
+            continue
+        yield row_no, dict(zip(header, values, strict=False)), ""
+
+
+def _iter_jsonl(text: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            yield 1, None, f"The file is not valid JSON: {exc.msg}."
+            return
+        for i, item in enumerate(items, start=1):
+            if isinstance(item, dict):
+                yield i, {_norm_key(k): v for k, v in item.items()}, ""
+            else:
+                yield i, None, "The item is not a JSON object."
+        return
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad = _has_bad_bytes(line)
+            yield i, None, ("The row is not valid UTF-8." if bad
+                            else f"The row is not valid JSON: {exc.msg}.")
+            continue
+        if not isinstance(item, dict):
+            yield i, None, "The row is not a JSON object."
+            continue
+        yield i, {_norm_key(str(k)): v for k, v in item.items()}, ""
+
+
+def _field(raw: dict[str, Any], name: str) -> str:
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def company_from_row(
+    raw: dict[str, Any], sections: tuple[Section, ...], event_code: str = ""
+) -> Company:
+    """Build a validated company from one row of an import file.
+
+    Raises:
+        ValidationError: With the first problem of the row.
+    """
+    for key, value in raw.items():
+        if isinstance(value, str) and _has_bad_bytes(value):
+            raise ValidationError("The field {field} is not valid UTF-8.", field=key)
+    company_id = validate_id(_field(raw, "id"))
+    name = validate_name(_field(raw, "name"))
+    country = validate_country(_field(raw, "country"))
+    offer, need = validate_offer_and_need(_field(raw, "offer"), _field(raw, "need"))
+    language = parse_languages(_field(raw, "language"))
+    spoken = parse_languages(raw.get("languages") or "")
+    languages = tuple(dict.fromkeys(language + spoken))
+    if not languages:
+        languages = get_country(country).languages[:1] or ("en",)
+    tz = _field(raw, "timezone")
+    sector = _field(raw, "sector")
+    return Company(
+        id=company_id,
+        name=name,
+        country=country,
+        offer=offer,
+        need=need,
+        city=validate_city(_field(raw, "city")),
+        languages=languages,
+        locale=languages[0],
+        timezone=validate_timezone(tz) if tz.strip() else default_timezone(country),
+        section=parse_section(sector, sections) or sector.strip().lower()[:40],
+        profile_type=parse_profile_type(_field(raw, "profile_type")),
+        size=parse_size(_field(raw, "size")),
+        website=validate_website(_field(raw, "website")),
+        contact=validate_contact(_field(raw, "contact")),
+        status=CompanyStatus.ACTIVE,
+        event_code=event_code,
+    )
+
+
+def parse_company_file(
+    path: Path, sections: tuple[Section, ...], event_code: str = ""
+) -> ParsedFile:
+    """Read and validate every row of a CSV or JSONL file."""
+    data = path.read_bytes()
+    text = data.decode("utf-8", errors="surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    head = text.lstrip()[:1]
+    is_json = path.suffix.lower() in (".jsonl", ".json", ".ndjson") or head in ("{", "[")
+    rows = _iter_jsonl(text) if is_json else _iter_csv(text)
+    result = ParsedFile()
+    seen: dict[str, int] = {}
+    for row_no, raw, problem in rows:
+        result.rows += 1
+        rid = _field(raw, "id")[:64] if raw else ""
+        if raw is None:
+            result.rejected.append(RejectedRow(row_no, rid, problem))
+            continue
+        try:
+            company = company_from_row(raw, sections, event_code)
+        except ValidationError as exc:
+            result.rejected.append(RejectedRow(row_no, rid, exc.render()))
+            continue
+        if company.id in seen:
+            result.rejected.append(
+                RejectedRow(row_no, company.id,
+                            f"The id {company.id} appears twice (first on row {seen[company.id]}).")
+            )
+            continue
+        seen[company.id] = row_no
+        result.companies.append((row_no, company))
+    return result

@@ -1,0 +1,168 @@
+"""What the CLI does besides chatting: import, suggest, schedule, stats."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.importer import RejectedRow, parse_company_file
+from matchmaking.countries import get_country
+from matchmaking.errors import NotFoundError
+from matchmaking.models import MatchSuggestion
+
+PROGRESS_MIN_ROWS = 200
+BATCH = 64
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """How an import went."""
+
+    added: int = 0
+    updated: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+
+async def import_companies(settings: Settings, path: Path) -> ImportReport:
+    """Validate, store, embed and index the companies of a file."""
+    app = build_app(settings)
+    parsed = parse_company_file(path, app.event.sections, app.event.code)
+    report = ImportReport(rejected=parsed.rejected)
+    if not parsed.companies:
+        return report
+    await app.start(with_dialog=False)
+    try:
+        services = app.services
+        merged = []
+        for _, company in parsed.companies:
+            old = await services.repos.companies.get(company.id)
+            if old is not None:
+                company.user_id = old.user_id
+                company.no_shows = old.no_shows
+                company.meetings_held = old.meetings_held
+                company.created_at = old.created_at
+                company.status = old.status
+            merged.append(company)
+        batches = [merged[i : i + BATCH] for i in range(0, len(merged), BATCH)]
+        if len(merged) >= PROGRESS_MIN_ROWS and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as progress:
+                task = progress.add_task("Embedding and indexing", total=len(merged))
+                for batch in batches:
+                    added, updated = await services.companies.save_many(batch)
+                    report.added += added
+                    report.updated += updated
+                    progress.advance(task, len(batch))
+        else:
+            for batch in batches:
+                added, updated = await services.companies.save_many(batch)
+                report.added += added
+                report.updated += updated
+    finally:
+        await app.stop()
+    return report
+
+
+def language_name(code: str, locale: str = "en") -> str:
+    """Return a language's name in a locale ("hr" -> "Croatian")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def suggestion_row(s: MatchSuggestion, name: str, country: str) -> dict[str, Any]:
+    """Return one suggestion as the JSON object `matchbot suggest --json` prints."""
+    lang = language_name(s.reason.their_language) if s.reason.their_language else ""
+    parts = []
+    if s.reason.their_offer:
+        parts.append(f"They offer: {s.reason.their_offer}" + (f" ({lang})" if lang else ""))
+    if s.reason.your_need:
+        parts.append(f"Your need: {s.reason.your_need}")
+    if s.mutual and s.reason.their_need:
+        parts.append(f"They need: {s.reason.their_need}; you offer: {s.reason.your_offer}")
+    return {
+        "company_id": s.partner_id,
+        "name": name,
+        "country": country,
+        "score": round(float(s.score), 4),
+        "reason": " | ".join(parts),
+        "mutual": s.mutual,
+        "need_to_offer": round(float(s.need_to_offer), 4),
+        "offer_to_need": round(float(s.offer_to_need), 4),
+        "their_offer": s.reason.their_offer,
+        "your_need": s.reason.your_need,
+        "their_need": s.reason.their_need,
+        "your_offer": s.reason.your_offer,
+        "their_language": s.reason.their_language,
+        "interpreter_needed": s.interpreter_needed,
+        "same_section": s.same_section,
+    }
+
+
+async def suggest_for(settings: Settings, company_id: str, limit: int) -> list[dict[str, Any]]:
+    """Return the ranked partners of a company as JSON-ready rows."""
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        services = app.services
+        if await services.repos.companies.get(company_id) is None:
+            raise NotFoundError("Unknown company id {company_id}.", company_id=company_id)
+        rows = []
+        for s in await services.matching.suggest(company_id, limit):
+            partner = await services.repos.companies.get(s.partner_id)
+            if partner is None:
+                continue
+            rows.append(suggestion_row(s, partner.name, partner.country))
+        return rows
+    finally:
+        await app.stop()
+
+
+async def schedule_all(settings: Settings) -> str:
+    """Run the batch scheduler and return its report as text."""
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        result = await app.services.meetings.schedule_all()
+        lines = [f"scheduled: {len(result.scheduled)}", f"unscheduled: {len(result.unscheduled)}"]
+        for request_id, reason in result.unscheduled:
+            lines.append(f"  request {request_id}: {reason}")
+        return "\n".join(lines)
+    finally:
+        await app.stop()
+
+
+async def stats_text(settings: Settings) -> str:
+    """Return the organizer's figures as text."""
+    from matchmaking.stats import collect_stats
+
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        s = await collect_stats(app.services.repos)
+    finally:
+        await app.stop()
+    countries = ", ".join(
+        f"{get_country(code).name if len(code) == 2 else code}: {n}"
+        for code, n in s.by_country.items()
+    )
+    return "\n".join(
+        [
+            f"participants: {s.participants} ({s.complete_profiles} complete profiles)",
+            f"by country: {countries}",
+            f"by section: {', '.join(f'{k}: {v}' for k, v in s.by_section.items())}",
+            f"requests: {s.requests} (pending {s.pending}, accepted {s.accepted}, "
+            f"declined {s.declined}, expired {s.expired})",
+            f"meetings: {s.scheduled} scheduled, {s.held} held, {s.no_shows} no-shows",
+            f"outcomes: {s.memorandums} memorandums, {s.intentions} intentions, "
+            f"{s.follow_ups} follow-ups, {s.no_fit} no fit",
+        ]
+    )

@@ -1,0 +1,712 @@
+"""Schedule many accepted meeting requests at once (the organizer's "schedule everything" run).
+
+The rules are those of `matchmaking.scheduling` (business hours per participant-local event day,
+blocked intervals, existing meetings, daily limits, the break rule, interpreters). The method:
+
+1. Precompute, on the event's UTC slot grid, every request's feasible slots (numpy masks).
+2. Greedy in order of scarcity: requests with the fewest feasible slots first (ties: participants
+   with fewer requests first, so nobody is starved by busy partners). Each takes the slot that
+   the fewest other unscheduled requests of its two participants still want, preferring days
+   where both have few meetings and slots away from the edges of both business days.
+3. Repair: for each request left over, Kuhn-style augmenting paths of bounded depth: take a
+   slot held by one blocking meeting (overlap, daily limit, break, or interpreter), move that
+   meeting to another slot (recursively, at most `REPAIR_DEPTH` moves), and keep the change only
+   when everything fits.
+
+`upper_bound` gives a valid upper bound on how many requests can be scheduled at all: a request
+needs a feasible slot, and each participant can take at most what fits into the union of its
+requests' slots on each day (under the daily limit and the break rule); the largest fractional
+b-matching under those capacities (a max flow on the bipartite double cover) bounds the optimum.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from matchmaking.models import Company, Event, Interpreter, Meeting, MeetingStatus, utcnow
+from matchmaking.scheduling import (
+    DEFAULT_BREAK_RULE,
+    BreakRule,
+    availability,
+    covers_languages,
+    from_seconds,
+    slot_grid,
+    to_seconds,
+    zone,
+)
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+REPAIR_DEPTH = 2
+"""Most meetings moved to fit one left-over request."""
+
+REPAIR_ROUNDS = 3
+"""Passes of the repair over the left-over requests."""
+
+_MAX_EDGE_SLOTS = 4
+"""Beyond this many slots from the nearer day edge a slot counts as 'in the middle'."""
+
+
+class UnscheduledReason(StrEnum):
+    """Why a request got no slot."""
+
+    NO_COMMON_HOURS = "no_common_hours"
+    """The two never share business hours on any (remaining) event day."""
+    PARTNER_FULL = "partner_full"
+    """Common hours exist, but every common slot is taken or a limit is reached."""
+    NO_INTERPRETER = "no_interpreter"
+    """No interpreter covers the pair, or none is free when both sides are."""
+
+
+class BatchRequest(NamedTuple):
+    """An accepted request to schedule: its id, the two companies, whether it needs an interpreter."""
+
+    request_id: int
+    a_id: str
+    b_id: str
+    need_interpreter: bool = False
+
+
+class Assignment(NamedTuple):
+    """A scheduled request: the UTC slot and the interpreter (or None)."""
+
+    request_id: int
+    start: datetime
+    end: datetime
+    interpreter_id: str | None
+
+
+class Unscheduled(NamedTuple):
+    """A request that got no slot, and why."""
+
+    request_id: int
+    reason: UnscheduledReason
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What `schedule_batch` decided: assignments ordered by start, then the left-overs."""
+
+    assigned: list[Assignment] = field(default_factory=list)
+    unscheduled: list[Unscheduled] = field(default_factory=list)
+
+
+def _busy(meetings: Sequence[Meeting]) -> list[Meeting]:
+    return [m for m in meetings if m.status is not MeetingStatus.CANCELLED]
+
+
+class _Instance:
+    """The precomputed problem: slot grid, masks per participant and interpreter, requests."""
+
+    def __init__(
+        self,
+        event: Event,
+        companies: Mapping[str, Company],
+        requests: Sequence[tuple[int, str, str, bool]],
+        existing: Sequence[Meeting],
+        interpreters: Sequence[Interpreter],
+        now: datetime,
+        rule: BreakRule,
+    ) -> None:
+        self.requests = [BatchRequest(*r) for r in requests]
+        ids = sorted({x for r in self.requests for x in (r.a_id, r.b_id)})
+        missing = [x for x in ids if x not in companies]
+        if missing:
+            raise KeyError(f"unknown companies in requests: {missing[:5]}")
+        self.index = {cid: k for k, cid in enumerate(ids)}
+        avs = [availability(event, companies[cid]) for cid in ids]
+        zones = sorted({av.timezone for av in avs})
+        grid = slot_grid(event, zones)
+        self.length = event.meeting_minutes * 60
+        self.gap = rule.min_break_minutes * 60
+        self.max_run = rule.max_back_to_back
+        self.starts: IntArray = np.array([to_seconds(t) for t in grid], dtype=np.int64)
+        self.start_list: list[int] = self.starts.tolist()
+        n_slots = len(grid)
+        ends = self.starts + self.length
+        future = self.starts >= to_seconds(now)
+        busy = _busy(existing)
+
+        self.zone_names = zones
+        zone_idx = {z: k for k, z in enumerate(zones)}
+        self.zone_days: list[list[int]] = [
+            [t.astimezone(zone(z)).date().toordinal() for t in grid] for z in zones
+        ]
+        self.zone_of: list[int] = [zone_idx[av.timezone] for av in avs]
+        self.max_day: list[int] = [av.max_per_day for av in avs]
+
+        n = len(ids)
+        self.hours = np.zeros((n, n_slots), dtype=np.bool_)
+        self.free = np.zeros((n, n_slots), dtype=np.bool_)
+        self.edge = np.zeros((n, n_slots), dtype=np.int64)
+        self.fixed: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for m in busy:
+            for cid in (m.company_a, m.company_b):
+                if cid in self.index:
+                    self.fixed[self.index[cid]].append((to_seconds(m.start), to_seconds(m.end)))
+        step = max(event.slot_minutes * 60, 1)
+        for k, av in enumerate(avs):
+            for w in av.windows:
+                ws, we = to_seconds(w.start), to_seconds(w.end)
+                inside = (self.starts >= ws) & (ends <= we)
+                self.hours[k] |= inside
+                dist = np.minimum(self.starts - ws, we - ends) // step
+                self.edge[k] = np.where(inside, dist, self.edge[k])
+            self.hours[k] &= future
+            mask = self.hours[k].copy()
+            for bs, be in [(to_seconds(s), to_seconds(e)) for s, e in av.blocked]:
+                mask &= ~((self.starts < be) & (ends > bs))
+            for fs, fe in self.fixed[k]:
+                mask &= ~((self.starts < fe) & (ends > fs))
+            self.free[k] = mask
+            self.fixed[k].sort()
+        self.edge = np.minimum(self.edge, _MAX_EDGE_SLOTS)
+
+        self.interpreters = list(interpreters)
+        n_int = len(self.interpreters)
+        self.int_free = np.zeros((n_int, n_slots), dtype=np.bool_)
+        self.int_fixed: list[list[tuple[int, int]]] = [[] for _ in range(n_int)]
+        for k, it in enumerate(self.interpreters):
+            if it.available:
+                mask = np.zeros(n_slots, dtype=np.bool_)
+                for s, e in it.available:
+                    mask |= (self.starts >= to_seconds(s)) & (ends <= to_seconds(e))
+            else:
+                mask = np.ones(n_slots, dtype=np.bool_)
+            own = sorted(
+                (to_seconds(m.start), to_seconds(m.end)) for m in busy if m.interpreter_id == it.id
+            )
+            for fs, fe in own:
+                mask &= ~((self.starts < fe) & (ends > fs))
+            self.int_free[k] = mask & future
+            self.int_fixed[k] = own
+
+        self.a: list[int] = []
+        self.b: list[int] = []
+        self.pool: list[tuple[int, ...]] = []
+        self.cand: list[IntArray] = []
+        self.common_hours: list[bool] = []
+        pool_cache: dict[tuple[str, str], tuple[int, ...]] = {}
+        pool_mask: dict[tuple[int, ...], BoolArray] = {}
+        for r in self.requests:
+            ia, ib = self.index[r.a_id], self.index[r.b_id]
+            self.a.append(ia)
+            self.b.append(ib)
+            self.common_hours.append(ia != ib and bool((self.hours[ia] & self.hours[ib]).any()))
+            mask = self.free[ia] & self.free[ib]
+            pool: tuple[int, ...] = ()
+            if r.need_interpreter:
+                key = (r.a_id, r.b_id)
+                if key not in pool_cache:
+                    ca, cb = companies[r.a_id], companies[r.b_id]
+                    pool_cache[key] = tuple(
+                        k for k, it in enumerate(self.interpreters) if covers_languages(it, ca, cb)
+                    )
+                pool = pool_cache[key]
+                if pool not in pool_mask:
+                    any_free = np.zeros(n_slots, dtype=np.bool_)
+                    for k in pool:
+                        any_free |= self.int_free[k]
+                    pool_mask[pool] = any_free
+                mask = mask & pool_mask[pool]
+            if ia == ib:
+                mask = np.zeros(n_slots, dtype=np.bool_)
+            self.pool.append(pool)
+            self.cand.append(np.flatnonzero(mask).astype(np.int64))
+
+    def day(self, participant: int, slot: int) -> int:
+        """Return the participant-local date ordinal of a slot's start."""
+        return self.zone_days[self.zone_of[participant]][slot]
+
+
+class _Timetable:
+    """Mutable schedule of every participant and interpreter, with the fit checks."""
+
+    def __init__(self, inst: _Instance) -> None:
+        self.inst = inst
+        n_p = len(inst.index)
+        entities = inst.fixed + inst.int_fixed
+        self.st: list[list[int]] = [[s for s, _ in xs] for xs in entities]
+        self.en: list[list[int]] = [[e for _, e in xs] for xs in entities]
+        self.owner: list[list[int]] = [[-1] * len(xs) for xs in entities]
+        self.n_p = n_p
+        self.day_count: list[dict[int, int]] = [{} for _ in range(n_p)]
+        for k, xs in enumerate(inst.fixed):
+            tz = zone(inst.zone_names[inst.zone_of[k]])
+            for s, _ in xs:
+                d = from_seconds(s).astimezone(tz).date().toordinal()
+                self.day_count[k][d] = self.day_count[k].get(d, 0) + 1
+        n_r = len(inst.requests)
+        self.slot_of = [-1] * n_r
+        self.int_of = [-1] * n_r
+
+    def entity_fits(self, x: int, s: int, e: int) -> bool:
+        """Tell whether [s, e) fits entity x: no overlap and the break rule holds."""
+        st, en = self.st[x], self.en[x]
+        i = bisect_left(st, s)
+        if i and en[i - 1] > s:
+            return False
+        if i < len(st) and st[i] < e:
+            return False
+        gap, max_run = self.inst.gap, self.inst.max_run
+        run = 1
+        edge, j = s, i - 1
+        while j >= 0 and edge - en[j] < gap:
+            run += 1
+            edge, j = st[j], j - 1
+        edge, j = e, i
+        while j < len(st) and st[j] - edge < gap:
+            run += 1
+            edge, j = en[j], j + 1
+        return run <= max_run
+
+    def participant_fits(self, p: int, t: int, s: int, e: int) -> bool:
+        """Tell whether slot t fits participant p (daily limit, overlap, break)."""
+        if self.day_count[p].get(self.inst.day(p, t), 0) >= self.inst.max_day[p]:
+            return False
+        return self.entity_fits(p, s, e)
+
+    def can_place(self, r: int, t: int) -> int | None:
+        """Return the interpreter index (-1: none needed) if request r fits slot t, else None."""
+        inst = self.inst
+        s = inst.start_list[t]
+        e = s + inst.length
+        if not (
+            self.participant_fits(inst.a[r], t, s, e) and self.participant_fits(inst.b[r], t, s, e)
+        ):
+            return None
+        if not inst.requests[r].need_interpreter:
+            return -1
+        best: int | None = None
+        best_load = 0
+        for i in inst.pool[r]:
+            if inst.int_free[i, t] and self.entity_fits(self.n_p + i, s, e):
+                load = len(self.st[self.n_p + i])
+                if best is None or load < best_load:
+                    best, best_load = i, load
+        return best
+
+    def _insert(self, x: int, s: int, e: int, r: int) -> None:
+        i = bisect_left(self.st[x], s)
+        self.st[x].insert(i, s)
+        self.en[x].insert(i, e)
+        self.owner[x].insert(i, r)
+
+    def _remove(self, x: int, s: int) -> None:
+        i = bisect_left(self.st[x], s)
+        del self.st[x][i], self.en[x][i], self.owner[x][i]
+
+    def place(self, r: int, t: int, interpreter: int) -> None:
+        """Book request r at slot t with an interpreter index (-1: none)."""
+        inst = self.inst
+        s = inst.start_list[t]
+        e = s + inst.length
+        for p in (inst.a[r], inst.b[r]):
+            self._insert(p, s, e, r)
+            d = inst.day(p, t)
+            self.day_count[p][d] = self.day_count[p].get(d, 0) + 1
+        if interpreter >= 0:
+            self._insert(self.n_p + interpreter, s, e, r)
+        self.slot_of[r] = t
+        self.int_of[r] = interpreter
+
+    def unplace(self, r: int) -> None:
+        """Take request r off the timetable."""
+        inst = self.inst
+        t = self.slot_of[r]
+        s = inst.start_list[t]
+        for p in (inst.a[r], inst.b[r]):
+            self._remove(p, s)
+            self.day_count[p][inst.day(p, t)] -= 1
+        if self.int_of[r] >= 0:
+            self._remove(self.n_p + self.int_of[r], s)
+        self.slot_of[r] = -1
+        self.int_of[r] = -1
+
+    def blockers(self, r: int, t: int) -> list[int]:
+        """Return scheduled requests whose removal might let request r take slot t."""
+        inst = self.inst
+        s = inst.start_list[t]
+        e = s + inst.length
+        found: list[int] = []
+        reach = inst.max_run * (inst.length + inst.gap)
+        entities: list[tuple[int, int]] = []
+        for p in (inst.a[r], inst.b[r]):
+            if not self.participant_fits(p, t, s, e):
+                entities.append((p, inst.day(p, t)))
+        if len(entities) == 2:
+            return []
+        if not entities and inst.requests[r].need_interpreter:
+            entities = [(self.n_p + i, -1) for i in inst.pool[r] if inst.int_free[i, t]]
+        for x, d in entities:
+            st, owner = self.st[x], self.owner[x]
+            full = x < self.n_p and self.day_count[x].get(d, 0) >= inst.max_day[x]
+            lo = bisect_left(st, s - reach)
+            hi = bisect_left(st, e + reach)
+            if full:
+                found.extend(
+                    q for q in owner if q >= 0 and inst.day(x, self.slot_of[q]) == d
+                )
+            else:
+                found.extend(q for q in owner[lo:hi] if q >= 0)
+        return list(dict.fromkeys(found))
+
+
+class _Scheduler:
+    """Greedy by scarcity, then bounded augmenting paths."""
+
+    def __init__(self, inst: _Instance) -> None:
+        self.inst = inst
+        self.tt = _Timetable(inst)
+
+    def greedy(self) -> None:
+        inst, tt = self.inst, self.tt
+        n_p, n_slots = len(inst.index), len(inst.start_list)
+        demand = np.zeros((n_p, n_slots), dtype=np.int64)
+        degree = np.zeros(n_p, dtype=np.int64)
+        for r, c in enumerate(inst.cand):
+            if len(c):
+                demand[inst.a[r], c] += 1
+                demand[inst.b[r], c] += 1
+                degree[inst.a[r]] += 1
+                degree[inst.b[r]] += 1
+        order = sorted(
+            (r for r, c in enumerate(inst.cand) if len(c)),
+            key=lambda r: (len(inst.cand[r]), degree[inst.a[r]] + degree[inst.b[r]], r),
+        )
+        for r in order:
+            a, b, c = inst.a[r], inst.b[r], inst.cand[r]
+            demand[a, c] -= 1
+            demand[b, c] -= 1
+            if len(c) == 1:
+                ranked = c.tolist()
+            else:
+                day_a = tt.day_count[a]
+                day_b = tt.day_count[b]
+                load = np.array(
+                    [day_a.get(inst.day(a, t), 0) + day_b.get(inst.day(b, t), 0) for t in c.tolist()],
+                    dtype=np.int64,
+                )
+                key = (demand[a, c] + demand[b, c]) * 16 + load * 4 - np.minimum(
+                    inst.edge[a, c], inst.edge[b, c]
+                )
+                ranked = c[np.argsort(key, kind="stable")].tolist()
+            for t in ranked:
+                interpreter = tt.can_place(r, t)
+                if interpreter is not None:
+                    tt.place(r, t, interpreter)
+                    break
+
+    def augment(self, r: int, depth: int, visited: set[int]) -> bool:
+        """Try to schedule request r, moving at most `depth` other meetings."""
+        inst, tt = self.inst, self.tt
+        ranked = inst.cand[r][np.argsort(-inst.edge[inst.a[r], inst.cand[r]], kind="stable")]
+        slots: list[int] = ranked.tolist()
+        for t in slots:
+            interpreter = tt.can_place(r, t)
+            if interpreter is not None:
+                tt.place(r, t, interpreter)
+                return True
+        if depth == 0:
+            return False
+        visited.add(r)
+        for t in slots:
+            for q in tt.blockers(r, t):
+                if q in visited:
+                    continue
+                old_t, old_i = tt.slot_of[q], tt.int_of[q]
+                tt.unplace(q)
+                interpreter = tt.can_place(r, t)
+                if interpreter is not None:
+                    tt.place(r, t, interpreter)
+                    visited.add(q)
+                    if self.augment(q, depth - 1, visited):
+                        return True
+                    tt.unplace(r)
+                tt.place(q, old_t, old_i)
+        return False
+
+    def repair(self, capacity: Sequence[int]) -> None:
+        inst, tt = self.inst, self.tt
+        count = [0] * len(inst.index)
+        for r, t in enumerate(tt.slot_of):
+            if t >= 0:
+                count[inst.a[r]] += 1
+                count[inst.b[r]] += 1
+        for _ in range(REPAIR_ROUNDS):
+            improved = False
+            left = sorted(
+                (r for r, c in enumerate(inst.cand) if len(c) and tt.slot_of[r] < 0),
+                key=lambda r: len(inst.cand[r]),
+            )
+            for r in left:
+                a, b = inst.a[r], inst.b[r]
+                if count[a] >= capacity[a] or count[b] >= capacity[b]:
+                    continue
+                if self.augment(r, REPAIR_DEPTH, set()):
+                    count[a] += 1
+                    count[b] += 1
+                    improved = True
+            if not improved:
+                break
+
+    def reason(self, r: int) -> UnscheduledReason:
+        inst, tt = self.inst, self.tt
+        if not inst.common_hours[r]:
+            return UnscheduledReason.NO_COMMON_HOURS
+        if not inst.requests[r].need_interpreter:
+            return UnscheduledReason.PARTNER_FULL
+        if not inst.pool[r]:
+            return UnscheduledReason.NO_INTERPRETER
+        a, b = inst.a[r], inst.b[r]
+        for t in np.flatnonzero(inst.free[a] & inst.free[b]).tolist():
+            s = inst.start_list[t]
+            if tt.participant_fits(a, t, s, s + inst.length) and tt.participant_fits(
+                b, t, s, s + inst.length
+            ):
+                return UnscheduledReason.NO_INTERPRETER
+        return UnscheduledReason.PARTNER_FULL
+
+    def result(self) -> BatchResult:
+        inst, tt = self.inst, self.tt
+        out = BatchResult()
+        length = timedelta(seconds=inst.length)
+        for r, req in enumerate(inst.requests):
+            t = tt.slot_of[r]
+            if t < 0:
+                out.unscheduled.append(Unscheduled(req.request_id, self.reason(r)))
+                continue
+            start = from_seconds(inst.start_list[t])
+            i = tt.int_of[r]
+            out.assigned.append(
+                Assignment(
+                    req.request_id, start, start + length, inst.interpreters[i].id if i >= 0 else None
+                )
+            )
+        out.assigned.sort(key=lambda x: (x.start, x.request_id))
+        return out
+
+
+def _pack_bound(starts: Sequence[int], length: int, gap: int, max_run: int) -> int:
+    """Return an upper bound on meetings that fit at these sorted start times (break rule too)."""
+    if not starts:
+        return 0
+    total = 0
+    cluster: list[int] = [starts[0]]
+    for s in [*starts[1:], None]:
+        if s is not None and s - cluster[-1] < length + gap:
+            cluster.append(s)
+            continue
+        count, last_end = 0, cluster[0] - 1
+        for c in cluster:
+            if c >= last_end:
+                count, last_end = count + 1, c + length
+        span = cluster[-1] + length - cluster[0]
+        best = 0
+        for runs in range(1, count + 1):
+            room = span - (runs - 1) * gap
+            if room < runs * length:
+                break
+            best = max(best, min(runs * max_run, room // length))
+        total += min(count, best)
+        if s is not None:
+            cluster = [s]
+    return total
+
+
+def _capacities(inst: _Instance) -> tuple[list[int], list[int]]:
+    """Return upper bounds on meetings per participant and per interpreter."""
+    n_p, n_slots = len(inst.index), len(inst.start_list)
+    wanted = np.zeros((n_p, n_slots), dtype=np.bool_)
+    int_wanted = np.zeros((len(inst.interpreters), n_slots), dtype=np.bool_)
+    degree = [0] * n_p
+    for r, c in enumerate(inst.cand):
+        if len(c):
+            wanted[inst.a[r], c] = True
+            wanted[inst.b[r], c] = True
+            degree[inst.a[r]] += 1
+            degree[inst.b[r]] += 1
+            for i in inst.pool[r]:
+                int_wanted[i, c] = True
+    fixed_days: list[dict[int, int]] = _Timetable(inst).day_count
+    caps = []
+    for p in range(n_p):
+        by_day: dict[int, list[int]] = {}
+        for t in np.flatnonzero(wanted[p]).tolist():
+            by_day.setdefault(inst.day(p, t), []).append(inst.start_list[t])
+        total = 0
+        for d, starts in by_day.items():
+            room = max(inst.max_day[p] - fixed_days[p].get(d, 0), 0)
+            total += min(room, _pack_bound(starts, inst.length, inst.gap, inst.max_run))
+        caps.append(min(total, degree[p]))
+    int_caps = [
+        _pack_bound(
+            [inst.start_list[t] for t in np.flatnonzero(int_wanted[i] & inst.int_free[i]).tolist()],
+            inst.length,
+            inst.gap,
+            inst.max_run,
+        )
+        for i in range(len(inst.interpreters))
+    ]
+    return caps, int_caps
+
+
+def _max_flow(n: int, edges: Sequence[tuple[int, int, int]], source: int, sink: int) -> int:
+    """Return the value of a maximum flow (Dinic, with a greedy start)."""
+    head: list[list[int]] = [[] for _ in range(n)]
+    to: list[int] = []
+    cap: list[int] = []
+    for u, v, c in edges:
+        head[u].append(len(to))
+        to.append(v)
+        cap.append(c)
+        head[v].append(len(to))
+        to.append(u)
+        cap.append(0)
+    flow = 0
+    while True:
+        level = [-1] * n
+        level[source] = 0
+        queue = deque([source])
+        while queue:
+            u = queue.popleft()
+            for e in head[u]:
+                if cap[e] and level[to[e]] < 0:
+                    level[to[e]] = level[u] + 1
+                    queue.append(to[e])
+        if level[sink] < 0:
+            return flow
+        pointer = [0] * n
+        while True:
+            pushed = _augment_path(source, sink, head, to, cap, level, pointer)
+            if not pushed:
+                break
+            flow += pushed
+
+
+def _augment_path(
+    source: int,
+    sink: int,
+    head: list[list[int]],
+    to: list[int],
+    cap: list[int],
+    level: list[int],
+    pointer: list[int],
+) -> int:
+    """Find one blocking-flow path iteratively and push its bottleneck; return it (0: none)."""
+    path: list[int] = []
+    u = source
+    while True:
+        if u == sink:
+            pushed = min(cap[e] for e in path)
+            for e in path:
+                cap[e] -= pushed
+                cap[e ^ 1] += pushed
+            return pushed
+        edges = head[u]
+        while pointer[u] < len(edges):
+            e = edges[pointer[u]]
+            if cap[e] and level[to[e]] == level[u] + 1:
+                break
+            pointer[u] += 1
+        else:
+            if u == source:
+                return 0
+            level[u] = -1
+            e = path.pop()
+            u = to[e ^ 1]
+            pointer[u] += 1
+            continue
+        path.append(e)
+        u = to[e]
+
+
+def _instance(
+    event: Event,
+    companies: Mapping[str, Company],
+    requests: Sequence[tuple[int, str, str, bool]],
+    existing: Sequence[Meeting],
+    interpreters: Sequence[Interpreter],
+    now: datetime | None,
+    rule: BreakRule,
+) -> _Instance:
+    return _Instance(event, companies, requests, existing, interpreters, now or utcnow(), rule)
+
+
+def schedule_batch(
+    event: Event,
+    companies: Mapping[str, Company],
+    requests: Sequence[tuple[int, str, str, bool]],
+    existing: Sequence[Meeting] = (),
+    interpreters: Sequence[Interpreter] = (),
+    *,
+    now: datetime | None = None,
+    rule: BreakRule = DEFAULT_BREAK_RULE,
+) -> BatchResult:
+    """Give as many accepted requests as possible a slot, fairly spread.
+
+    Args:
+        event: The event (days, hours, grid, limits).
+        companies: Every company named in the requests, by id.
+        requests: `(request_id, a_id, b_id, need_interpreter)` tuples (or `BatchRequest`).
+        existing: Meetings already booked (cancelled ones are ignored); they stay where they are.
+        interpreters: The interpreter pool.
+        now: Current time (default: the clock); only future slots are used.
+        rule: The break rule.
+
+    Returns:
+        The assignments (ordered by start) and the requests left over with a reason each.
+
+    Raises:
+        KeyError: If a request names a company missing from `companies`.
+    """
+    inst = _instance(event, companies, requests, existing, interpreters, now, rule)
+    scheduler = _Scheduler(inst)
+    scheduler.greedy()
+    caps, _ = _capacities(inst)
+    scheduler.repair(caps)
+    return scheduler.result()
+
+
+def upper_bound(
+    event: Event,
+    companies: Mapping[str, Company],
+    requests: Sequence[tuple[int, str, str, bool]],
+    existing: Sequence[Meeting] = (),
+    interpreters: Sequence[Interpreter] = (),
+    *,
+    now: datetime | None = None,
+    rule: BreakRule = DEFAULT_BREAK_RULE,
+) -> int:
+    """Return a number no schedule can exceed (same arguments as `schedule_batch`).
+
+    The bound is the smallest of: the requests with a feasible slot; those without an interpreter
+    plus what the interpreters can cover; and the largest fractional b-matching of the feasible
+    requests when every participant takes at most what fits into its requests' slots per day.
+    """
+    inst = _instance(event, companies, requests, existing, interpreters, now, rule)
+    caps, int_caps = _capacities(inst)
+    feasible = [r for r, c in enumerate(inst.cand) if len(c)]
+    need = sum(1 for r in feasible if inst.requests[r].need_interpreter)
+    by_interpreters = len(feasible) - need + min(need, sum(int_caps))
+    n_p = len(inst.index)
+    source, sink = 2 * n_p, 2 * n_p + 1
+    pairs: dict[tuple[int, int], int] = {}
+    for r in feasible:
+        for u, v in ((inst.a[r], inst.b[r]), (inst.b[r], inst.a[r])):
+            pairs[(u, v)] = pairs.get((u, v), 0) + 1
+    edges = [(source, p, caps[p]) for p in range(n_p) if caps[p]]
+    edges += [(u, n_p + v, c) for (u, v), c in pairs.items()]
+    edges += [(n_p + p, sink, caps[p]) for p in range(n_p) if caps[p]]
+    by_flow = _max_flow(2 * n_p + 2, edges, source, sink) // 2
+    return min(len(feasible), by_interpreters, by_flow)

@@ -1,0 +1,1 @@
+"""SQL implementations of the repository Protocols of `matchmaking.ports`, one module per area."""
