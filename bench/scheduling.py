@@ -57,13 +57,13 @@ def make_instance(
     for k in range(n_participants):
         if k % 2 == 0:
             country, zone_name, langs = "CN", "Asia/Shanghai", ["zh_Hans"]
-            if rng.random() < 0.6:
+            if rng.random() < 0.75:
                 langs.append("en")
         else:
             c = rng.choice(CEE)
             country, zone_name, langs = c.code, c.timezone, [c.main_language]
             roll = rng.random()
-            langs += ["en"] if roll < 0.7 else (["de"] if roll < 0.85 else ["ru"])
+            langs += ["en"] if roll < 0.8 else (["de"] if roll < 0.9 else ["ru"])
         extra: dict[str, object] = {}
         roll = rng.random()
         if roll < 0.08:
@@ -107,7 +107,7 @@ def make_instance(
     interpreters = [
         Interpreter(f"i{k}", f"Interpreter {k}",
                     tuple(("zh_Hans", lang) for lang in rng.sample(cee_langs, 4)) + (("zh", "en"),))
-        for k in range(max(2, n_participants // 25))
+        for k in range(max(3, n_participants // 10))
     ]
     existing: list[Meeting] = []
     busy: dict[str, list[Meeting]] = defaultdict(list)
@@ -171,84 +171,119 @@ def validate(
             assert not av.is_blocked(start, end), f"blocked time used for {who}"
 
 
-def cp_sat_bound(
-    companies: dict[str, Company],
-    requests: Sequence[BatchRequest],
-    existing: Sequence[Meeting],
-    interpreters: Sequence[Interpreter],
-    hint: BatchResult,
-    limit_s: float,
-) -> tuple[int, bool]:
-    """Solve the instance exactly with CP-SAT; return (bound, proven optimal)."""
-    from ortools.sat.python import cp_model
+class SlotModel:
+    """The time-indexed model of an instance: 0/1 variables and linear constraints.
 
-    from matchmaking.batch_scheduler import _instance
+    x[r, t] = request r at grid slot t; y[r, t, i] = interpreter i joins it. Constraints: each
+    request at most once; per participant or interpreter and slot at most one meeting; per
+    participant-local day at most the daily limit; in every `max_back_to_back + 1` consecutive
+    slots at most `max_back_to_back` meetings (the break rule when meetings fill one slot).
+    """
 
-    rule = DEFAULT_BREAK_RULE
-    assert EVENT.meeting_minutes == EVENT.slot_minutes and rule.min_break_minutes <= EVENT.slot_minutes
-    inst = _instance(EVENT, companies, requests, existing, interpreters, NOW, rule)
-    model = cp_model.CpModel()
-    step = EVENT.slot_minutes * 60
-    occupancy: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-    per_day: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-    objective = []
-    hinted = {a.request_id: (to_seconds(a.start), a.interpreter_id) for a in hint.assigned}
-    n_p = len(inst.index)
-    for r, slots in enumerate(inst.cand):
-        chosen = []
-        req = inst.requests[r]
-        for t in slots.tolist():
-            x = model.NewBoolVar(f"x{r}_{t}")
-            chosen.append(x)
-            for p in (inst.a[r], inst.b[r]):
-                occupancy[(p, t)].append(x)
-                per_day[(p, inst.day(p, t))].append(x)
-            is_hint = hinted.get(req.request_id, (None,))[0] == inst.start_list[t]
-            model.AddHint(x, is_hint)
-            if req.need_interpreter:
-                ys = []
-                for i in inst.pool[r]:
-                    if inst.int_free[i, t]:
-                        y = model.NewBoolVar(f"y{r}_{t}_{i}")
-                        ys.append(y)
-                        occupancy[(n_p + i, t)].append(y)
-                model.Add(sum(ys) == x)
-        if chosen:
-            model.Add(sum(chosen) <= 1)
-            objective.extend(chosen)
-    fixed_slot: set[tuple[int, int]] = set()
-    for p, intervals in enumerate(inst.fixed):
-        for s, _ in intervals:
-            t = bisect(inst.start_list, s)
-            if t is not None:
-                fixed_slot.add((p, t))
-    for i, intervals in enumerate(inst.int_fixed):
-        for s, _ in intervals:
-            t = bisect(inst.start_list, s)
-            if t is not None:
-                fixed_slot.add((n_p + i, t))
-    for xs in occupancy.values():
-        if len(xs) > 1:
-            model.Add(sum(xs) <= 1)
-    fixed_days = _fixed_days(inst)
-    for (p, d), xs in per_day.items():
-        model.Add(sum(xs) <= max(inst.max_day[p] - fixed_days.get((p, d), 0), 0))
-    entities = {e for e, _ in occupancy}
-    n = rule.max_back_to_back + 1
-    for e in entities:
-        for t0 in range(len(inst.start_list) - n + 1):
-            if inst.start_list[t0 + n - 1] - inst.start_list[t0] != (n - 1) * step:
-                continue
-            window = [v for t in range(t0, t0 + n) for v in occupancy.get((e, t), [])]
-            const = sum(1 for t in range(t0, t0 + n) if (e, t) in fixed_slot)
-            if window and len(window) + const > rule.max_back_to_back:
-                model.Add(sum(window) <= rule.max_back_to_back - const)
-    model.Maximize(sum(objective))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit_s
-    solver.parameters.num_workers = 2
-    status = solver.Solve(model)
-    return int(solver.BestObjectiveBound() + 1e-6), status == cp_model.OPTIMAL
+    def __init__(
+        self,
+        companies: dict[str, Company],
+        requests: Sequence[BatchRequest],
+        existing: Sequence[Meeting],
+        interpreters: Sequence[Interpreter],
+        event: Event = EVENT,
+        now: datetime = NOW,
+    ) -> None:
+        from matchmaking.batch_scheduler import _instance
+
+        rule = DEFAULT_BREAK_RULE
+        assert event.meeting_minutes == event.slot_minutes
+        assert 0 < rule.min_break_minutes <= event.slot_minutes
+        inst = _instance(event, companies, requests, existing, interpreters, now, rule)
+        self.inst = inst
+        self.n_vars = 0
+        self.x_of: dict[tuple[int, int], int] = {}
+        self.objective: list[int] = []
+        self.le: list[tuple[list[int], int]] = []
+        self.eq: list[tuple[int, list[int]]] = []
+        occupancy: dict[tuple[int, int], list[int]] = defaultdict(list)
+        per_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+        n_p = len(inst.index)
+        for r, slots in enumerate(inst.cand):
+            chosen = []
+            for t in slots.tolist():
+                x = self._var()
+                self.x_of[(r, t)] = x
+                chosen.append(x)
+                for p in (inst.a[r], inst.b[r]):
+                    occupancy[(p, t)].append(x)
+                    per_day[(p, inst.day(p, t))].append(x)
+                if inst.requests[r].need_interpreter:
+                    ys = []
+                    for i in inst.pool[r]:
+                        if inst.int_free[i, t]:
+                            y = self._var()
+                            ys.append(y)
+                            occupancy[(n_p + i, t)].append(y)
+                    self.eq.append((x, ys))
+            if chosen:
+                self.le.append((chosen, 1))
+                self.objective.extend(chosen)
+        fixed_slot: set[tuple[int, int]] = set()
+        for e, intervals in enumerate(inst.fixed + inst.int_fixed):
+            for start, _ in intervals:
+                t = bisect(inst.start_list, start)
+                if t is not None:
+                    fixed_slot.add((e, t))
+        self.le += [(xs, 1) for xs in occupancy.values() if len(xs) > 1]
+        fixed_days = _fixed_days(inst)
+        for (p, d), xs in per_day.items():
+            self.le.append((xs, max(inst.max_day[p] - fixed_days.get((p, d), 0), 0)))
+        n = rule.max_back_to_back + 1
+        step = event.slot_minutes * 60
+        for e in {e for e, _ in occupancy}:
+            for t0 in range(len(inst.start_list) - n + 1):
+                if inst.start_list[t0 + n - 1] - inst.start_list[t0] != (n - 1) * step:
+                    continue
+                window = [v for t in range(t0, t0 + n) for v in occupancy.get((e, t), [])]
+                const = sum(1 for t in range(t0, t0 + n) if (e, t) in fixed_slot)
+                if window and len(window) + const > rule.max_back_to_back:
+                    self.le.append((window, rule.max_back_to_back - const))
+
+    def _var(self) -> int:
+        self.n_vars += 1
+        return self.n_vars - 1
+
+    def cp_sat(self, hint: BatchResult, limit_s: float) -> tuple[int, bool]:
+        """Solve exactly with CP-SAT; return (proven upper bound, optimal)."""
+        from ortools.sat.python import cp_model
+
+        model = cp_model.CpModel()
+        v = [model.NewBoolVar(f"v{k}") for k in range(self.n_vars)]
+        hinted = {a.request_id: to_seconds(a.start) for a in hint.assigned}
+        for (r, t), k in self.x_of.items():
+            start = hinted.get(self.inst.requests[r].request_id)
+            model.AddHint(v[k], start == self.inst.start_list[t])
+        for xs, rhs in self.le:
+            model.Add(sum(v[k] for k in xs) <= rhs)
+        for x, ys in self.eq:
+            model.Add(sum(v[k] for k in ys) == v[x])
+        model.Maximize(sum(v[k] for k in self.objective))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = limit_s
+        solver.parameters.num_workers = 2
+        status = solver.Solve(model)
+        return int(solver.BestObjectiveBound() + 1e-6), status == cp_model.OPTIMAL
+
+    def lp(self) -> int | None:
+        """Solve the LP relaxation with GLOP; return its value rounded down (None: not solved)."""
+        from ortools.linear_solver import pywraplp
+
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        v = [solver.NumVar(0.0, 1.0, "") for _ in range(self.n_vars)]
+        for xs, rhs in self.le:
+            solver.Add(solver.Sum([v[k] for k in xs]) <= rhs)
+        for x, ys in self.eq:
+            solver.Add(solver.Sum([v[k] for k in ys]) == v[x])
+        solver.Maximize(solver.Sum([v[k] for k in self.objective]))
+        if solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        return int(solver.Objective().Value() + 1e-6)
 
 
 def bisect(starts: list[int], s: int) -> int | None:
@@ -279,7 +314,10 @@ def run(n_participants: int, n_requests: int, exact: bool, target: float, limit_
     bound, kind = relaxed, "flow relaxation"
     if exact:
         t1 = clock.perf_counter()
-        sat, optimal = cp_sat_bound(companies, requests, existing, interpreters, result, 60.0)
+        model = SlotModel(companies, requests, existing, interpreters)
+        lp = model.lp()
+        print("lp", lp, clock.perf_counter() - t1)
+        sat, optimal = model.cp_sat(result, 60.0)
         kind = f"CP-SAT {'optimum' if optimal else 'proven bound (60 s)'}; relaxation {relaxed}"
         bound = min(sat, relaxed)
         bound_s = clock.perf_counter() - t1

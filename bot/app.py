@@ -61,12 +61,13 @@ class App:
         from embeddings.engine import EmbeddingMatchEngine
         from matchmaking.facade import build_services
         from storage.db import Database
-        from storage.repositories import create_repositories
+        from matchmaking.services import Repositories as Ports
+        from storage.repositories import Repositories
 
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self._db = Database(self.settings.resolved_database_url)
         await self._db.upgrade()
-        repos = create_repositories(self._db)
+        repos = Repositories.create(self._db)
         encoder = make_encoder(
             self.settings.embedder, self.settings.embedder_model, self.settings.embedder_threads
         )
@@ -75,7 +76,16 @@ class App:
         )
         self._services = build_services(
             self.event,
-            repos.ports(),
+            Ports(
+                companies=repos.companies,
+                preferences=repos.preferences,
+                requests=repos.requests,
+                meetings=repos.meetings,
+                outcomes=repos.outcomes,
+                jobs=repos.jobs,
+                interpreters=repos.interpreters,
+                dialogs=repos.dialogs,
+            ),
             engine,
             self.clock,
             video_template=self.settings.video_link_template,

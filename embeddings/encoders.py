@@ -195,13 +195,22 @@ class SentenceTransformerEncoder:
             _read_json(self._path / "config_sentence_transformers.json") if self._is_local else {}
         )
         prompts = st_config.get("prompts")
-        self._prompts: dict[str, str] = (
-            {str(k): str(v) for k, v in prompts.items()} if isinstance(prompts, dict) else {}
-        )
-        self._use_prompts = "query" in self._prompts and "passage" in self._prompts
-        self._prefix_manually = not self._use_prompts and "e5" in self._source.lower()
+        self._prompts = self._role_prompts(prompts if isinstance(prompts, dict) else {})
         recorded = st_config.get(MODEL_NAME_KEY)
         self._name = str(recorded) if isinstance(recorded, str) and recorded else self._source
+
+    def _role_prompts(self, declared: dict[Any, Any]) -> dict[str, str]:
+        """Return the text put before queries and passages.
+
+        The model's own prompts when it declares both roles, else e5's prefixes when the name
+        says e5, else nothing.
+        """
+        query, passage = declared.get("query"), declared.get("passage")
+        if isinstance(query, str) and isinstance(passage, str) and query and passage:
+            return {"query": query, "passage": passage}
+        if "e5" in self._source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower():
+            return {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX}
+        return {"query": "", "passage": ""}
 
     @property
     def name(self) -> str:
@@ -258,6 +267,9 @@ class SentenceTransformerEncoder:
                 model=self._source,
             )
         self._dim = int(dim)
+        declared = getattr(model, "prompts", None)
+        if isinstance(declared, dict):
+            self._prompts = self._role_prompts(declared)
         log.info(
             "Loaded sentence-transformers encoder %s (backend=%s, device=%s, threads=%s)",
             self._name,
@@ -279,11 +291,8 @@ class SentenceTransformerEncoder:
             "convert_to_numpy": True,
             "show_progress_bar": False,
         }
-        if self._use_prompts:
-            kwargs["prompt_name"] = role
-        elif self._prefix_manually:
-            prefix = QUERY_PREFIX if role == "query" else PASSAGE_PREFIX
-            items = [prefix + text for text in items]
+        # An explicit prompt (possibly "") also keeps a model's default prompt out of the way.
+        kwargs["prompt"] = self._prompts[role]
         raw = model.encode(items, **kwargs)
         return normalize_rows(raw, self._dim)
 

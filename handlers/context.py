@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,12 @@ class Ctx:
         """Add a reply to the user; `edit` replaces the message whose button was pressed."""
         edit = edit and self.event.kind is EventKind.CALLBACK and self.event.message_id is not None
         self.response.replies.append(Reply(text, buttons, None, document, edit))
+
+    def edit_last(self) -> None:
+        """Make the last reply replace the message whose button was pressed."""
+        if self.response.replies and self.event.kind is EventKind.CALLBACK:
+            last = self.response.replies[-1]
+            self.response.replies[-1] = dataclasses.replace(last, edit=True)
 
     def toast(self, text: str) -> None:
         """Answer the button press with a short note."""

@@ -56,7 +56,7 @@ NATIVE_NAMES: dict[str, str] = {
 Messages = dict[str, str | tuple[str, ...]]
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name of the no-op marker
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it (translated where it is shown)."""
     return message
 

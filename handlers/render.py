@@ -148,3 +148,14 @@ def contact_card(company: Company, t: Translator) -> str:
     if company.website:
         lines.append(esc(company.website))
     return "\n".join(lines)
+
+
+def meeting_times(
+    start: datetime, end: datetime, viewer_tz: str, partner_tz: str, t: Translator
+) -> str:
+    """Return a meeting's time for the viewer and, when it differs, for the partner."""
+    mine = t.gettext("{time} (your time)", time=slot_text(start, end, viewer_tz, t.locale))
+    if partner_tz == viewer_tz:
+        return mine
+    theirs = t.gettext("{time} (their time)", time=slot_text(start, end, partner_tz, t.locale))
+    return mine + "\n" + theirs

@@ -28,11 +28,37 @@ _BULLET = re.compile(r"^\s*(?:[-*•·▪●–]|\d{1,2}[.)])\s+")
 _WS = re.compile(r"[ \t\u00a0\u3000]+")
 # Titles after which a period never ends a sentence, and abbreviations after which it ends one
 # only when an upper-case letter follows (lower-cased, without the period).
-_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "ing", "mgr", "dipl", "st", "ul", "bul", "ул"})
+_TITLES = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "ing", "mgr", "dipl", "st", "ul", "bul", "ул"}
+)
 _ABBREVIATIONS = frozenset(
     {
-        "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "sp", "tj", "np", "itd", "tzv", "napr",
-        "resp", "no", "nr", "vs", "ca", "approx", "str", "br", "god", "gr", "гр", "т.е", "др",
+        "e.g",
+        "i.e",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "sp",
+        "tj",
+        "np",
+        "itd",
+        "tzv",
+        "napr",
+        "resp",
+        "no",
+        "nr",
+        "vs",
+        "ca",
+        "approx",
+        "str",
+        "br",
+        "god",
+        "gr",
+        "гр",
+        "т.е",
+        "др",
     }
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

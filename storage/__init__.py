@@ -1,0 +1,1 @@
+"""SQL storage: database, tables, migrations and the repositories of `matchmaking.ports`."""

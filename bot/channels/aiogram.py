@@ -35,7 +35,7 @@ from handlers.types import Document
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.base import BaseSession
-    from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, Update
+    from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
     from bot.config import Settings
 
@@ -54,13 +54,18 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.enums import ParseMode
+    from aiogram.types import LinkPreviewOptions
 
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(
         settings.telegram_token.get_secret_value(),
         session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        # `link_preview` rather than `link_preview_is_disabled`, which would also send the
+        # deprecated `disable_web_page_preview`.
+        default=DefaultBotProperties(
+            parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)
+        ),
     )
 
 
@@ -168,15 +173,17 @@ class _UpdateTracker:
 
     async def __call__(
         self,
-        handler: Callable[[Update, dict[str, Any]], Awaitable[Any]],
-        update: Update,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
         self.idle.clear()
         try:
             return await handler(update, data)
         finally:
-            self.last_id = max(update.update_id, self.last_id or 0)
+            update_id = getattr(update, "update_id", None)
+            if update_id is not None:
+                self.last_id = max(update_id, self.last_id or 0)
             self.idle.set()
 
 

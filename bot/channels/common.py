@@ -232,7 +232,8 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
         return [text]
     tokens = _TOKEN.findall(text)
     chunks: list[str] = []
-    start, stack = 0, ()
+    start = 0
+    stack: OpenTags = ()
     while start < len(tokens):
         end, after = _fit(tokens, start, stack, limit)
         chunk = "".join(tag for _, tag in stack) + "".join(tokens[start:end]) + _closing(after)
@@ -405,7 +406,9 @@ class Delivery:
     ) -> ApiFailure | None:
         for number, chunk in enumerate(chunks, 1):
             keys = keyboard if number == len(chunks) else ()
-            failure = await self.call("sendMessage", chat_id, self.api.send_text, chat_id, chunk, keys)
+            failure = await self.call(
+                "sendMessage", chat_id, self.api.send_text, chat_id, chunk, keys
+            )
             if failure is not None:
                 return failure
         return None
@@ -427,7 +430,9 @@ class Delivery:
                     and attempt < self.max_attempts
                     and failure.retry_after <= self.max_retry_after
                 ):
-                    logger.info("%s hit flood control, retrying in %.1f s", method, failure.retry_after)
+                    logger.info(
+                        "%s hit flood control, retrying in %.1f s", method, failure.retry_after
+                    )
                     await self.sleep(failure.retry_after)
                     continue
                 if failure.kind is FailureKind.UNREACHABLE:

@@ -40,12 +40,14 @@ if TYPE_CHECKING:
     from telegram.ext import Application, ContextTypes
     from telegram.request import BaseRequest
 
+    PtbApplication = Application[Any, Any, Any, Any, Any, Any]
+
     from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, request: BaseRequest | None = None) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: Settings, request: BaseRequest | None = None) -> PtbApplication:
     """Return a PTB Application talking HTML to `settings.telegram_api_url`, link previews off.
 
     Args:
@@ -145,9 +147,7 @@ class PtbBotApi:
         return None
 
 
-def add_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any], app: ChannelApp, delivery: Delivery
-) -> None:
+def add_handlers(application: PtbApplication, app: ChannelApp, delivery: Delivery) -> None:
     """Hand every new message and every button press of `application` to `app`."""
     from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
@@ -175,7 +175,7 @@ def add_handlers(
 
 async def serve_ptb(
     app: ChannelApp,
-    application: Application[Any, Any, Any, Any, Any, Any],
+    application: PtbApplication,
     *,
     webhook: bool = False,
     stop: asyncio.Event | None = None,
@@ -230,7 +230,7 @@ async def serve_ptb(
         await app.stop()
 
 
-async def _poll(application: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event) -> None:
+async def _poll(application: PtbApplication, stop: asyncio.Event) -> None:
     """Long-poll until `stop` is set; the updater confirms fetched updates when it stops."""
     updater = application.updater
     if updater is None:

@@ -7,6 +7,7 @@ also come from `MATCHBOT_DATABASE_URL`).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,7 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     """
     from alembic.config import Config
 
-    config = Config()
+    config = Config(stdout=sys.stdout)  # the current stream, not the one at import time
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -20,7 +20,6 @@ from matchmaking.models import (
 )
 from storage.db import Database
 from storage.repos.common import as_utc, intervals_from_json, intervals_to_json, upsert_insert
-from storage.repos.meetings import ACTIVE_STATUSES
 from storage.tables import (
     CompanyRow,
     DeclinedPairRow,
@@ -28,6 +27,9 @@ from storage.tables import (
     MeetingRow,
     MeetingSlotRow,
 )
+
+# Meetings of a deleted company that are cancelled (held ones stay in the history).
+_UPCOMING = (MeetingStatus.PROPOSED.value, MeetingStatus.SCHEDULED.value)
 
 
 def _fill(row: CompanyRow, company: Company) -> None:
@@ -191,7 +193,7 @@ async def _cancel_meetings(session: AsyncSession, company_id: str) -> None:
     meeting_ids = builtins.list(
         await session.scalars(
             select(MeetingRow.id).where(
-                MeetingRow.status.in_([s.value for s in ACTIVE_STATUSES]),
+                MeetingRow.status.in_(_UPCOMING),
                 or_(MeetingRow.company_a == company_id, MeetingRow.company_b == company_id),
             )
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -49,6 +50,10 @@ async def _create_schema(url: str, schema: str) -> None:
             await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     finally:
         await db.dispose()
+    await _migrate(url, schema)
+
+
+async def _migrate(url: str, schema: str | None = None) -> None:
     db = Database(url, schema=schema)
     try:
         await db.upgrade()
@@ -83,11 +88,21 @@ def postgres_schema() -> Iterator[tuple[str, str]]:
         asyncio.run(_drop_schema(url, schema))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a SQLite file migrated once per session, for tests to copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "matchbot.sqlite3"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
 @pytest.fixture
-async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
+async def sqlite_database(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Database]:
     """Yield a migrated database in a fresh SQLite file."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'var' / 'matchbot.sqlite3'}")
-    await db.upgrade()
+    path = tmp_path / "var" / "matchbot.sqlite3"
+    path.parent.mkdir()
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
     try:
         yield db
     finally:

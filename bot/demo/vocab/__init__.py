@@ -33,7 +33,25 @@ from bot.demo.vocab.model import Concept, LanguagePack, Supplier
 PACKS: dict[str, LanguagePack] = {
     module.PACK.code: module.PACK
     for module in (
-        zh_hans, en, sq, bs, bg, hr, cs, et, el, hu, lv, lt, sr_latn, mk, pl, ro, sr, sk, sl
+        zh_hans,
+        en,
+        sq,
+        bs,
+        bg,
+        hr,
+        cs,
+        et,
+        el,
+        hu,
+        lv,
+        lt,
+        sr_latn,
+        mk,
+        pl,
+        ro,
+        sr,
+        sk,
+        sl,
     )
 }
 
@@ -51,11 +69,11 @@ LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
     "hu": ("Hungarian", "Magyar"),
     "lv": ("Latvian", "Latviešu"),
     "lt": ("Lithuanian", "Lietuvių"),
-    "sr_Latn": ("Serbian (Latin)", "Srpski"),
+    "sr_Latn": ("Serbian Latin", "Srpski"),
     "mk": ("Macedonian", "Македонски"),
     "pl": ("Polish", "Polski"),
     "ro": ("Romanian", "Română"),
-    "sr": ("Serbian (Cyrillic)", "Српски"),
+    "sr": ("Serbian Cyrillic", "Српски"),
     "sk": ("Slovak", "Slovenčina"),
     "sl": ("Slovenian", "Slovenščina"),
     "de": ("German", "Deutsch"),

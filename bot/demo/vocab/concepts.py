@@ -12,7 +12,9 @@ _CN = Supplier.CN
 _CEE = Supplier.CEE
 _BOTH = Supplier.BOTH
 _OLIVES = frozenset({"GR", "HR", "AL", "ME", "SI"})
-_VINEYARDS = frozenset({"AL", "BA", "BG", "HR", "CZ", "GR", "HU", "ME", "MK", "RO", "RS", "SK", "SI"})
+_VINEYARDS = frozenset(
+    {"AL", "BA", "BG", "HR", "CZ", "GR", "HU", "ME", "MK", "RO", "RS", "SK", "SI"}
+)
 
 CONCEPTS: tuple[Concept, ...] = (
     # Industry, industrial manufacturing

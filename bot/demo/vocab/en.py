@@ -44,7 +44,10 @@ PACK = LanguagePack(
         "natural_cosmetics": "natural cosmetics",
     },
     offer_leads=("Our offer: {product}.", "Main area of activity: {product}."),
-    need_leads=("Our need: {product}.", "We are looking for partners in the following area: {product}."),
+    need_leads=(
+        "Our need: {product}.",
+        "We are looking for partners in the following area: {product}.",
+    ),
     offer_extras=(
         "We are looking for partners and distributors in {region}.",
         "We have many years of experience and are open to long-term cooperation.",

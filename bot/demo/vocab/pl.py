@@ -44,7 +44,10 @@ PACK = LanguagePack(
         "natural_cosmetics": "kosmetyki naturalne",
     },
     offer_leads=("Nasza oferta: {product}.", "Główny obszar działalności: {product}."),
-    need_leads=("Nasze zapotrzebowanie: {product}.", "Szukamy partnerów w następującym obszarze: {product}."),
+    need_leads=(
+        "Nasze zapotrzebowanie: {product}.",
+        "Szukamy partnerów w następującym obszarze: {product}.",
+    ),
     offer_extras=(
         "Szukamy partnerów i dystrybutorów w Chinach.",
         "Mamy wieloletnie doświadczenie i jesteśmy otwarci na długoterminową współpracę.",

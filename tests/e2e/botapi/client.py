@@ -284,7 +284,7 @@ class ControlClient:
         language_code: str | None = "en",
     ) -> JSON:
         """Create a Telegram user; returns its ``User`` object."""
-        return await self.request(
+        result: JSON = await self.request(
             "POST",
             "users",
             id=user_id,
@@ -293,22 +293,28 @@ class ControlClient:
             username=username,
             language_code=language_code,
         )
+        return result
 
     async def send_text(self, user_id: int, text: str, **extra: Any) -> JSON:
         """User ``user_id`` sends ``text``; returns the Update."""
-        return await self.request("POST", "send_message", user_id=user_id, text=text, **extra)
+        result: JSON = await self.request(
+            "POST", "send_message", user_id=user_id, text=text, **extra
+        )
+        return result
 
     async def press_button(
         self, user_id: int, message_id: int, data: str | None = None, text: str | None = None
     ) -> JSON:
         """User presses a callback button (by data or text); returns the Update."""
-        return await self.request(
+        result: JSON = await self.request(
             "POST", "press_button", user_id=user_id, message_id=message_id, data=data, text=text
         )
+        return result
 
     async def inject_update(self, update: JSON) -> JSON:
         """Queue a raw update (``update_id`` assigned by the server)."""
-        return await self.request("POST", "update", update=update)
+        result: JSON = await self.request("POST", "update", update=update)
+        return result
 
     # -- observations -----------------------------------------------------------
 
@@ -358,19 +364,36 @@ class ControlClient:
 
     async def chat(self, chat_id: int) -> JSON:
         """Chat state: ``reply_keyboard`` (current), ``menu_button``, ``blocked``..."""
-        return await self.request("GET", "chat", chat_id=chat_id)
+        result: JSON = await self.request("GET", "chat", chat_id=chat_id)
+        return result
 
     async def calls(self, method: str | None = None, since: int = 0) -> list[JSON]:
         """The bot's API call log: ``[{seq, time, method, params, status, ok, description?}]``."""
-        return await self.request("GET", "calls", method=method, since=since)
+        result: list[JSON] = await self.request("GET", "calls", method=method, since=since)
+        return result
+
+    async def wait_call(
+        self, method: str | None = None, since: int = 0, wait_for: float = 10.0
+    ) -> JSON:
+        """Wait for a call-log entry newer than ``since`` (optionally of ``method``).
+
+        Raises:
+            ControlError: Status 408 on timeout.
+        """
+        result: JSON = await self.request(
+            "GET", "wait_call", wait=wait_for, method=method, since=since, timeout=wait_for
+        )
+        return result
 
     async def commands(self) -> list[JSON]:
         """Command lists set by the bot: ``[{scope, language_code, commands}]``."""
-        return await self.request("GET", "commands")
+        result: list[JSON] = await self.request("GET", "commands")
+        return result
 
     async def callbacks(self) -> list[JSON]:
         """Callback queries created so far with the bot's answers: ``[{id, query, answer}]``."""
-        return await self.request("GET", "callbacks")
+        result: list[JSON] = await self.request("GET", "callbacks")
+        return result
 
     async def wait_callback_answer(self, query_id: str, wait_for: float = 10.0) -> JSON:
         """Wait for answerCallbackQuery on ``query_id``; returns the answer dict."""
@@ -381,11 +404,13 @@ class ControlClient:
 
     async def pending_updates(self) -> list[JSON]:
         """Updates not yet confirmed by the bot."""
-        return await self.request("GET", "updates")
+        result: list[JSON] = await self.request("GET", "updates")
+        return result
 
     async def webhook(self) -> JSON:
         """WebhookInfo plus the configured ``secret_token``."""
-        return await self.request("GET", "webhook")
+        result: JSON = await self.request("GET", "webhook")
+        return result
 
     async def rate_limit(self, method: str, count: int = 1, retry_after: int = 1) -> None:
         """Make the next ``count`` calls of ``method`` (``"*"``: any) answer 429."""
@@ -519,7 +544,8 @@ class TelegramUser:
 
     async def block(self, blocked: bool = True) -> JSON:
         """Block (or unblock) the bot; the bot gets a ``my_chat_member`` update."""
-        return await self.control.request("POST", "block", user_id=self.id, blocked=blocked)
+        result: JSON = await self.control.request("POST", "block", user_id=self.id, blocked=blocked)
+        return result
 
     async def messages(
         self, *, include_deleted: bool = False, include_user: bool = False
@@ -853,6 +879,14 @@ class BotApiServer:
     async def calls(self, method: str | None = None) -> list[JSON]:
         """The default bot's call log (optionally one method)."""
         return await self.control.calls(method)
+
+    async def wait_polling(self, wait_for: float = 10.0) -> JSON:
+        """Wait until the bot has called ``getUpdates`` (it is up and polling).
+
+        Returns:
+            The call-log entry of the first getUpdates call.
+        """
+        return await self.control.wait_call("getUpdates", wait_for=wait_for)
 
     async def commands(self) -> list[JSON]:
         """Command lists set by the default bot."""

@@ -19,7 +19,8 @@ HTML parse mode is validated and converted into entities like the official serve
 (tdlib's parser; same tags, same messages).  Known simplifications: only private chats;
 ``Markdown``/``MarkdownV2`` are accepted but not parsed; inline messages, media groups,
 groups/channels and payments are not implemented; a bare ``&`` in HTML is rejected by
-default (Telegram keeps it literally -- pass ``strict_ampersand=False`` for that).
+default (Telegram keeps it literally -- pass ``strict_ampersand=False`` for that); webhooks
+may use ``http://`` and any port (Telegram: HTTPS on 443/80/88/8443 only).
 
 Run standalone with ``python -m tests.e2e.botapi.server --port N --token T``.
 """
@@ -526,7 +527,7 @@ class Params:
         """Whether the parameter was given (and is not null)."""
         return self.values.get(name) is not None or name in self.files
 
-    def str(self, name: str, *, required: bool = False) -> str | None:
+    def as_str(self, name: str, *, required: bool = False) -> str | None:
         """Return a string parameter (numbers are converted)."""
         value = self.values.get(name)
         if value is None:
@@ -539,7 +540,7 @@ class Params:
             return json.dumps(value)
         return str(value)
 
-    def int(self, name: str, *, required: bool = False) -> int | None:
+    def as_int(self, name: str, *, required: bool = False) -> int | None:
         """Return an integer parameter."""
         value = self.values.get(name)
         if value is None or value == "":
@@ -557,7 +558,7 @@ class Params:
         except ValueError:
             raise bad_request(f"invalid {name} specified") from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def as_bool(self, name: str, default: bool = False) -> bool:
         """Return a boolean parameter (``true``/``false``/``1``/``0`` for form data)."""
         value = self.values.get(name)
         if value is None:
@@ -568,7 +569,7 @@ class Params:
             return bool(value)
         return str(value).strip().lower() in {"true", "1", "yes", "on"}
 
-    def json(self, name: str) -> Any:
+    def as_json(self, name: str) -> Any:
         """Return an object/array parameter; strings are decoded as JSON like Telegram does."""
         value = self.values.get(name)
         if isinstance(value, str):
@@ -580,11 +581,11 @@ class Params:
                 raise bad_request(f"can't parse {name} JSON object") from None
         return value
 
-    def file(self, name: str) -> UploadedFile | str | None:
+    def as_file(self, name: str) -> UploadedFile | str | None:
         """Return an InputFile parameter: an uploaded part, or a string (file_id / URL)."""
         if name in self.files:
             return self.files[name]
-        value = self.str(name)
+        value = self.as_str(name)
         if value is None:
             return None
         if value.startswith("attach://"):
@@ -911,12 +912,17 @@ class TelegramServer:
     def reset(self) -> None:
         """Forget users, chats, updates, files, commands and logs of every bot."""
         self.users.clear()
-        for token, state in list(self.bots.items()):
+        for token, state in self.bots.items():
             if state.webhook_task is not None:
                 state.webhook_task.cancel()
+            fresh = BotState(token=token, user=state.user)
+            # keep identity, notifiers and the poll generation so in-flight long polls
+            # of a running bot keep working against the cleared state
+            fresh.notifier, fresh.changes = state.notifier, state.changes
+            fresh.poll_generation = state.poll_generation
+            state.__dict__.update(fresh.__dict__)
             state.notifier.notify()
             state.changes.notify()
-            self.bots[token] = BotState(token=token, user=state.user)
 
     def now(self) -> int:
         """Current Unix time in whole seconds (Telegram dates are seconds)."""
@@ -1194,7 +1200,7 @@ class TelegramServer:
     # -- bot message store ---------------------------------------------------
 
     def _bot_chat(self, state: BotState, params: Params) -> ChatState:
-        raw = params.str("chat_id", required=True)
+        raw = params.as_str("chat_id", required=True)
         assert raw is not None
         if raw.startswith("@"):
             raise bad_request("chat not found")
@@ -1311,7 +1317,7 @@ class TelegramServer:
                 raise bad_request("BUTTON_DATA_INVALID")
         if "url" in actions:
             url = button["url"]
-            if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):
+            if not isinstance(url, str) or not _valid_button_url(url):
                 raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
 
     def _bot_message(
@@ -1319,19 +1325,19 @@ class TelegramServer:
     ) -> MessageRecord:
         message: JSON = {
             "message_id": chat.next_message_id,
-            "from": state.user,
+            "from": {k: state.user[k] for k in ("id", "is_bot", "first_name", "username")},
             "chat": chat.chat,
             "date": self.now(),
         }
-        reply_to = params.int("reply_to_message_id")
-        reply_parameters = params.json("reply_parameters")
+        reply_to = params.as_int("reply_to_message_id")
+        reply_parameters = params.as_json("reply_parameters")
         if isinstance(reply_parameters, dict) and reply_parameters.get("message_id") is not None:
             reply_to = int(reply_parameters["message_id"])
         if reply_to is not None:
             try:
                 message["reply_to_message"] = self._reply_target(state, chat, reply_to)
             except ApiError:
-                allow = params.bool("allow_sending_without_reply") or (
+                allow = params.as_bool("allow_sending_without_reply") or (
                     isinstance(reply_parameters, dict)
                     and bool(reply_parameters.get("allow_sending_without_reply"))
                 )
@@ -1392,7 +1398,7 @@ class TelegramServer:
         return document
 
     def _input_file(self, state: BotState, params: Params, name: str, folder: str) -> StoredFile:
-        value = params.file(name)
+        value = params.as_file(name)
         if value is None:
             raise bad_request(f"there is no {name} in the request")
         if isinstance(value, UploadedFile):
@@ -1503,6 +1509,33 @@ class TelegramServer:
                 return None
             await state.changes.wait(remaining)
 
+    async def wait_call(
+        self,
+        method: str | None = None,
+        *,
+        since: int = 0,
+        wait_for: float = 10.0,
+        token: str | None = None,
+    ) -> JSON | None:
+        """Wait for a Bot API call (optionally of one method) logged after ``since``.
+
+        Useful to know that a freshly started bot is polling (``method="getUpdates"``).
+
+        Returns:
+            The first matching call-log entry, or None on timeout.
+        """
+        state = self.bot(token)
+        wanted = (method or "").lower()
+        deadline = time.monotonic() + wait_for
+        while True:
+            for entry in state.calls:
+                if entry["seq"] > since and (not wanted or entry["method"].lower() == wanted):
+                    return entry
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._closing:
+                return None
+            await state.changes.wait(remaining)
+
     # -- Bot API dispatch ------------------------------------------------------
 
     async def call(self, token: str, method: str, params: Params) -> tuple[int, JSON]:
@@ -1527,6 +1560,7 @@ class TelegramServer:
             "params": params.logged(),
         }
         state.calls.append(log)
+        state.changes.notify()
         try:
             if entry is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -1605,11 +1639,11 @@ class TelegramServer:
                 "Conflict: can't use getUpdates method while webhook is active; use "
                 "deleteWebhook to delete the webhook first",
             )
-        offset = params.int("offset")
-        limit = params.int("limit") or 100
+        offset = params.as_int("offset")
+        limit = params.as_int("limit") or 100
         limit = max(1, min(limit, 100))
-        timeout = max(0, min(params.int("timeout") or 0, 50))
-        allowed = params.json("allowed_updates")
+        timeout = max(0, min(params.as_int("timeout") or 0, 50))
+        allowed = params.as_json("allowed_updates")
         if isinstance(allowed, list):
             state.allowed_updates = (
                 frozenset(str(a) for a in allowed) if allowed else _DEFAULT_UPDATE_TYPES
@@ -1646,10 +1680,10 @@ class TelegramServer:
                 return []
 
     async def _set_webhook(self, state: BotState, params: Params) -> Any:
-        url = (params.str("url") or "").strip()
-        if params.bool("drop_pending_updates"):
+        url = (params.as_str("url") or "").strip()
+        if params.as_bool("drop_pending_updates"):
             state.updates.clear()
-        allowed = params.json("allowed_updates")
+        allowed = params.as_json("allowed_updates")
         if isinstance(allowed, list):
             state.allowed_updates = (
                 frozenset(str(a) for a in allowed) if allowed else _DEFAULT_UPDATE_TYPES
@@ -1662,10 +1696,10 @@ class TelegramServer:
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         if not parsed.hostname:
             raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
-        secret = params.str("secret_token")
+        secret = params.as_str("secret_token")
         if secret is not None and not _SECRET_RE.match(secret):
             raise bad_request("secret token contains unallowed characters")
-        max_connections = params.int("max_connections") or 40
+        max_connections = params.as_int("max_connections") or 40
         if not 1 <= max_connections <= 100:
             raise bad_request("bad webhook: max_connections must be between 1 and 100")
         await self._stop_webhook(state)
@@ -1677,7 +1711,7 @@ class TelegramServer:
         return True
 
     async def _delete_webhook(self, state: BotState, params: Params) -> Any:
-        if params.bool("drop_pending_updates"):
+        if params.as_bool("drop_pending_updates"):
             state.updates.clear()
         await self._stop_webhook(state)
         return True
@@ -1748,13 +1782,13 @@ class TelegramServer:
     async def _send_message(self, state: BotState, params: Params) -> Any:
         chat = self._bot_chat(state, params)
         text, entities = self._format(
-            params.str("text"), params.str("parse_mode"), params.json("entities")
+            params.as_str("text"), params.as_str("parse_mode"), params.as_json("entities")
         )
-        markup = self._validate_markup(params.json("reply_markup"))
+        markup = self._validate_markup(params.as_json("reply_markup"))
         content: JSON = {"text": text}
         if entities:
             content["entities"] = entities
-        link_preview = params.json("link_preview_options")
+        link_preview = params.as_json("link_preview_options")
         if isinstance(link_preview, dict) and link_preview:
             content["link_preview_options"] = link_preview
         return self._bot_message(state, chat, content, params, markup).message
@@ -1765,7 +1799,7 @@ class TelegramServer:
         if params.has("inline_message_id"):
             raise bad_request("MESSAGE_ID_INVALID")
         chat = self._bot_chat(state, params)
-        message_id = params.int("message_id", required=True)
+        message_id = params.as_int("message_id", required=True)
         assert message_id is not None
         record = chat.messages.get(message_id)
         if record is None or record.deleted:
@@ -1799,9 +1833,9 @@ class TelegramServer:
         if "text" not in record.message:
             raise bad_request("there is no text in the message to edit")
         text, entities = self._format(
-            params.str("text"), params.str("parse_mode"), params.json("entities")
+            params.as_str("text"), params.as_str("parse_mode"), params.as_json("entities")
         )
-        markup = self._validate_markup(params.json("reply_markup"), inline_only=True)
+        markup = self._validate_markup(params.as_json("reply_markup"), inline_only=True)
         new = {
             k: v
             for k, v in record.message.items()
@@ -1821,12 +1855,12 @@ class TelegramServer:
         if "text" in record.message:
             raise bad_request("there is no caption in the message to edit")
         caption, entities = self._format(
-            params.str("caption"),
-            params.str("parse_mode"),
-            params.json("caption_entities"),
+            params.as_str("caption"),
+            params.as_str("parse_mode"),
+            params.as_json("caption_entities"),
             caption=True,
         )
-        markup = self._validate_markup(params.json("reply_markup"), inline_only=True)
+        markup = self._validate_markup(params.as_json("reply_markup"), inline_only=True)
         new = {
             k: v
             for k, v in record.message.items()
@@ -1844,7 +1878,7 @@ class TelegramServer:
         _, record = self._target(state, params, "edit")
         if not record.from_bot:
             raise bad_request("message can't be edited")
-        markup = self._validate_markup(params.json("reply_markup"), inline_only=True)
+        markup = self._validate_markup(params.as_json("reply_markup"), inline_only=True)
         new = {k: v for k, v in record.message.items() if k not in {"reply_markup", "edit_date"}}
         if markup is not None and markup.get("inline_keyboard"):
             new["reply_markup"] = markup
@@ -1859,7 +1893,7 @@ class TelegramServer:
 
     async def _delete_messages(self, state: BotState, params: Params) -> Any:
         chat = self._bot_chat(state, params)
-        ids = params.json("message_ids")
+        ids = params.as_json("message_ids")
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
             raise bad_request("message_ids must be a non-empty array of at most 100 ids")
         for message_id in ids:
@@ -1871,20 +1905,20 @@ class TelegramServer:
         return True
 
     async def _answer_callback_query(self, state: BotState, params: Params) -> Any:
-        query_id = params.str("callback_query_id", required=True)
+        query_id = params.as_str("callback_query_id", required=True)
         record = state.callbacks.get(query_id or "")
         if record is None or record.answer is not None:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
-        text = params.str("text")
+        text = params.as_str("text")
         if text is not None and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         answer: JSON = {
             "text": text,
-            "show_alert": params.bool("show_alert"),
-            "url": params.str("url"),
-            "cache_time": params.int("cache_time") or 0,
+            "show_alert": params.as_bool("show_alert"),
+            "url": params.as_str("url"),
+            "cache_time": params.as_int("cache_time") or 0,
             "date": self.clock(),
         }
         record.answer = answer
@@ -1913,20 +1947,20 @@ class TelegramServer:
 
     def _send_media(self, state: BotState, chat: ChatState, params: Params, content: JSON) -> Any:
         caption, entities = self._format(
-            params.str("caption"),
-            params.str("parse_mode"),
-            params.json("caption_entities"),
+            params.as_str("caption"),
+            params.as_str("parse_mode"),
+            params.as_json("caption_entities"),
             caption=True,
         )
         if caption:
             content["caption"] = caption
         if entities:
             content["caption_entities"] = entities
-        markup = self._validate_markup(params.json("reply_markup"))
+        markup = self._validate_markup(params.as_json("reply_markup"))
         return self._bot_message(state, chat, content, params, markup).message
 
     async def _get_file(self, state: BotState, params: Params) -> Any:
-        file_id = params.str("file_id", required=True)
+        file_id = params.as_str("file_id", required=True)
         stored = state.files.get(file_id or "")
         if stored is None:
             raise bad_request("invalid file_id")
@@ -1939,23 +1973,23 @@ class TelegramServer:
 
     async def _send_chat_action(self, state: BotState, params: Params) -> Any:
         self._bot_chat(state, params)
-        action = params.str("action", required=True)
+        action = params.as_str("action", required=True)
         if action not in _CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
         return True
 
     @staticmethod
     def _scope_key(params: Params) -> tuple[str, str]:
-        scope = params.json("scope") or {"type": "default"}
+        scope = params.as_json("scope") or {"type": "default"}
         if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_TYPES:
             raise bad_request("can't parse BotCommandScope JSON object")
-        language = params.str("language_code") or ""
+        language = params.as_str("language_code") or ""
         if language and not re.fullmatch(r"[a-z]{2}", language):
             raise bad_request("invalid language code specified")
         return json.dumps(scope, sort_keys=True), language
 
     async def _set_my_commands(self, state: BotState, params: Params) -> Any:
-        commands = params.json("commands")
+        commands = params.as_json("commands")
         if not isinstance(commands, list):
             raise bad_request("can't parse commands JSON object")
         if len(commands) > 100:
@@ -1988,7 +2022,7 @@ class TelegramServer:
         return True
 
     async def _set_chat_menu_button(self, state: BotState, params: Params) -> Any:
-        button = params.json("menu_button") or {"type": "default"}
+        button = params.as_json("menu_button") or {"type": "default"}
         if not isinstance(button, dict) or button.get("type") not in {
             "default",
             "commands",
@@ -2012,24 +2046,24 @@ class TelegramServer:
 
     def _set_description(self, kind: str) -> Handler:
         async def handler(state: BotState, params: Params) -> Any:
-            value = params.str(kind) or ""
+            value = params.as_str(kind) or ""
             limit = 512 if kind == "description" else 120
             if len(value) > limit:
                 raise bad_request(f"{kind} is too long")
-            state.descriptions[(kind, params.str("language_code") or "")] = value
+            state.descriptions[(kind, params.as_str("language_code") or "")] = value
             return True
 
         return handler
 
     def _get_description(self, kind: str) -> Handler:
         async def handler(state: BotState, params: Params) -> Any:
-            value = state.descriptions.get((kind, params.str("language_code") or ""), "")
+            value = state.descriptions.get((kind, params.as_str("language_code") or ""), "")
             return {kind: value}
 
         return handler
 
     async def _get_chat(self, state: BotState, params: Params) -> Any:
-        raw = params.str("chat_id", required=True) or ""
+        raw = params.as_str("chat_id", required=True) or ""
         try:
             chat_id = int(raw)
         except ValueError:
@@ -2085,7 +2119,8 @@ class TelegramServer:
         * ``GET /_test/callbacks`` -> callback queries with answers;
           ``GET /_test/wait_callback_answer?id=&timeout=`` -> record, or 408.
         * ``GET /_test/commands`` -> ``[{scope, language_code, commands}]``.
-        * ``GET /_test/calls?method=&since=`` -> call log.
+        * ``GET /_test/calls?method=&since=`` -> call log;
+          ``GET /_test/wait_call?method=&since=&timeout=`` -> first newer entry, or 408.
         * ``GET /_test/updates`` -> pending (unconfirmed) updates; ``GET /_test/webhook``.
         * ``POST /_test/rate_limit`` ``{method, count=1, retry_after=1}``.
         * ``GET /_test/files/{file_id}`` -> raw bytes.  ``POST /_test/reset``.
@@ -2115,6 +2150,7 @@ class TelegramServer:
             ("GET", "wait_callback_answer"): self._c_wait_callback_answer,
             ("GET", "commands"): self._c_commands,
             ("GET", "calls"): self._c_calls,
+            ("GET", "wait_call"): self._c_wait_call,
             ("GET", "updates"): self._c_updates,
             ("GET", "webhook"): self._c_webhook,
             ("POST", "rate_limit"): self._c_rate_limit,
@@ -2339,6 +2375,17 @@ class TelegramServer:
             if call["seq"] > since and (not method or call["method"].lower() == method)
         ]
 
+    async def _c_wait_call(self, args: JSON) -> Any:
+        entry = await self.wait_call(
+            args.get("method"),
+            since=int(args.get("since") or 0),
+            wait_for=float(args.get("timeout") or 10),
+            token=args.get("bot"),
+        )
+        if entry is None:
+            raise ApiError(408, "timed out waiting for a matching Bot API call")
+        return entry
+
     async def _c_updates(self, args: JSON) -> Any:
         return self.bot(args.get("bot")).updates
 
@@ -2372,6 +2419,25 @@ class TelegramServer:
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
+
+
+def _valid_button_url(url: str) -> bool:
+    """Telegram accepts tg:// links and http(s) URLs whose host is an IP or a dotted domain.
+
+    (``http://localhost/...`` is refused by Telegram with "Wrong HTTP URL".)
+    """
+    if re.match(r"^tg://\S+$", url):
+        return True
+    if not re.match(r"^https?://\S+$", url):
+        return False
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host):
+        return True
+    labels = host.split(".")
+    return len(labels) >= 2 and all(labels) and labels[-1].isalpha()
 
 
 def _opt_int(value: Any) -> int | None:
@@ -2455,8 +2521,7 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = [s for s in (site._server.sockets if site._server else [])]  # type: ignore[union-attr]
-    bound = sockets[0].getsockname()[1] if sockets else port
+    bound = runner.addresses[0][1] if runner.addresses else port
     return runner, int(bound)
 
 

@@ -115,4 +115,4 @@ def test_make_encoder_reports_missing_sentence_transformers(
 def test_sentence_transformer_encoder_prefixes_e5_models_without_prompts(tmp_path: Path) -> None:
     encoder = SentenceTransformerEncoder(tmp_path / "my-e5-base")
     assert encoder.name.endswith("my-e5-base")
-    assert encoder._prefix_manually and not encoder._use_prompts
+    assert encoder._prompts == {"query": "query: ", "passage": "passage: "}

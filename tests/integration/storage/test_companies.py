@@ -138,6 +138,16 @@ async def test_delete_removes_company_and_frees_what_it_held(repos: Repositories
             request_id=1, company_a="a", company_b="b", start=NOON, end=NOON + timedelta(minutes=30)
         )
     )
+    held = await repos.meetings.book(
+        Meeting(
+            request_id=3,
+            company_a="a",
+            company_b="b",
+            start=NOON - timedelta(days=1),
+            end=NOON - timedelta(days=1, minutes=-30),
+            status=MeetingStatus.HELD,
+        )
+    )
 
     await repos.companies.delete("a")
 
@@ -157,6 +167,9 @@ async def test_delete_removes_company_and_frees_what_it_held(repos: Repositories
     assert meeting.id is not None
     cancelled = await repos.meetings.get(meeting.id)
     assert cancelled is not None and cancelled.status == MeetingStatus.CANCELLED
+    assert held.id is not None
+    kept = await repos.meetings.get(held.id)
+    assert kept is not None and kept.status == MeetingStatus.HELD
     # The partner's slot is free again.
     await repos.meetings.book(
         Meeting(

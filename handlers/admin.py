@@ -1,0 +1,178 @@
+"""Organizer commands, for `admin_ids` only: /stats, /export, /broadcast, /block, /unblock,
+/schedule. Everyone else gets a polite refusal. See `admin.mmd`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from enum import StrEnum
+
+from handlers.callbacks import StaleCallback, pack, part
+from handlers.context import Ctx
+from handlers.i18n import N_
+from handlers.render import esc
+from handlers.types import Button, Document
+from matchmaking.errors import PermissionDeniedError, ValidationError
+from matchmaking.notices import Notice, NoticeKind
+from matchmaking.stats import collect_stats
+
+log = logging.getLogger(__name__)
+
+FLOW = "admin"
+PREFIX = "ad"
+STICKY = False
+BROADCAST_MAX = 3500
+EXPORT_FIELDS = ("id", "name", "country", "city", "languages", "locale", "timezone", "section",
+                 "profile_type", "size", "website", "status", "offer", "need", "user_id")
+
+
+class AdminStep(StrEnum):
+    """The steps of the admin flow."""
+
+    CONFIRM_BROADCAST = "confirm_broadcast"
+
+
+class NotAdminError(PermissionDeniedError):
+    """A participant tried an organizer command."""
+
+    message = N_("Sorry, this command is only for the event organizers.")
+
+
+def _require_admin(ctx: Ctx) -> None:
+    if not ctx.is_admin:
+        raise NotAdminError()
+
+
+async def cmd_stats(ctx: Ctx) -> None:
+    """Show the event figures."""
+    _require_admin(ctx)
+    s = await collect_stats(ctx.services.repos)
+    countries = ", ".join(f"{esc(code)} {n}" for code, n in s.by_country.items()) or "-"
+    ctx.say(ctx._(
+        "<b>Event figures</b>\n"
+        "Participants: {participants} (complete profiles: {complete}, paused: {paused}, "
+        "blocked: {blocked})\nBy country: {countries}\n"
+        "Meeting requests: {requests} (pending {pending}, accepted {accepted}, declined "
+        "{declined}, expired {expired})\nAcceptance rate: {acceptance}%\n"
+        "Meetings: scheduled {scheduled}, held {held}, no-shows {no_shows}\n"
+        "Outcomes: memorandums {memorandums}, intentions {intentions}, follow-ups {follow_ups}, "
+        "no fit {no_fit}",
+        participants=s.participants, complete=s.complete_profiles, paused=s.paused,
+        blocked=s.blocked, countries=countries, requests=s.requests, pending=s.pending,
+        accepted=s.accepted, declined=s.declined, expired=s.expired,
+        acceptance=round(100 * s.acceptance_rate), scheduled=s.scheduled, held=s.held,
+        no_shows=s.no_shows, memorandums=s.memorandums, intentions=s.intentions,
+        follow_ups=s.follow_ups, no_fit=s.no_fit))
+
+
+async def cmd_export(ctx: Ctx) -> None:
+    """Send all companies as a CSV file."""
+    _require_admin(ctx)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_FIELDS)
+    companies = await ctx.services.repos.companies.list()
+    for c in companies:
+        writer.writerow([c.id, c.name, c.country, c.city, " ".join(c.languages), c.locale,
+                         c.timezone, c.section, c.profile_type.value,
+                         c.size.value if c.size else "", c.website, c.status.value, c.offer,
+                         c.need, c.user_id if c.user_id is not None else ""])
+    content = out.getvalue().encode("utf-8-sig")
+    ctx.say(ctx.ngettext("{n} company exported.", "{n} companies exported.", len(companies)),
+            document=Document("companies.csv", content, "text/csv"))
+
+
+async def cmd_broadcast(ctx: Ctx) -> None:
+    """Show the message to send to everyone and ask to confirm."""
+    _require_admin(ctx)
+    text = ctx.event.command_args
+    if not text:
+        raise ValidationError(N_("Write the message after the command, for example: "
+                                 "/broadcast The programme starts at 10:00."))
+    if len(text) > BROADCAST_MAX:
+        raise ValidationError(N_("The message is too long: {length} characters (at most "
+                                 "{limit})."), length=len(text), limit=BROADCAST_MAX)
+    recipients = [c for c in await ctx.services.repos.companies.list() if c.user_id is not None]
+    ctx.state.enter(FLOW, AdminStep.CONFIRM_BROADCAST.value, {"text": text})
+    ctx.say(ctx.ngettext("Send this message to {n} participant?",
+                         "Send this message to {n} participants?", len(recipients))
+            + "\n\n" + esc(text),
+            ((Button(ctx._("Send"), pack(PREFIX, "bc", "y")),
+              Button(ctx._("Cancel"), pack(PREFIX, "bc", "n"))),))
+
+
+async def send_broadcast(ctx: Ctx) -> None:
+    """Send the confirmed message to every registered participant."""
+    _require_admin(ctx)
+    text = str(ctx.state.data.get("text", ""))
+    ctx.state.leave()
+    companies = [c for c in await ctx.services.repos.companies.list() if c.user_id is not None]
+    ctx.notify([Notice(NoticeKind.BROADCAST, c.id, data={"text": text}) for c in companies])
+    log.info("broadcast to %d participants by %s", len(companies), ctx.event.user_id)
+    ctx.say(ctx.ngettext("Sent to {n} participant.", "Sent to {n} participants.",
+                         len(companies)), edit=True)
+
+
+async def _set_blocked(ctx: Ctx, blocked: bool) -> None:
+    _require_admin(ctx)
+    company_id = ctx.event.command_args.strip()
+    if not company_id:
+        raise ValidationError(N_("Write the company id after the command, for example: "
+                                 "/block tg12345"))
+    company = await ctx.services.companies.set_blocked(company_id, blocked)
+    if blocked:
+        ctx.say(ctx._("<b>{name}</b> is blocked.", name=esc(company.name)))
+    else:
+        ctx.say(ctx._("<b>{name}</b> is unblocked.", name=esc(company.name)))
+
+
+async def cmd_block(ctx: Ctx) -> None:
+    """Block a company."""
+    await _set_blocked(ctx, True)
+
+
+async def cmd_unblock(ctx: Ctx) -> None:
+    """Unblock a company."""
+    await _set_blocked(ctx, False)
+
+
+async def cmd_schedule(ctx: Ctx) -> None:
+    """Run the batch scheduler when the project has one."""
+    _require_admin(ctx)
+    schedule_all = getattr(ctx.services.meetings, "schedule_all", None)
+    if schedule_all is None:
+        ctx.say(ctx._("The batch scheduler is not available in this version."))
+        return
+    result = await schedule_all()
+    notices = result[1] if isinstance(result, tuple) and len(result) == 2 else result
+    if isinstance(notices, list) and all(isinstance(n, Notice) for n in notices):
+        ctx.notify(notices)
+        booked = sum(1 for n in notices if n.kind is NoticeKind.MEETING_BOOKED) // 2
+    else:
+        booked = 0
+    ctx.say(ctx.ngettext("The scheduler booked {n} meeting.",
+                         "The scheduler booked {n} meetings.", booked))
+
+
+async def on_text(ctx: Ctx, text: str) -> None:
+    """Point to the confirmation buttons."""
+    ctx.say(ctx._("Please use the buttons above."))
+
+
+async def resume(ctx: Ctx) -> None:
+    """Say that the broadcast waits for confirmation."""
+    ctx.say(ctx._("Please use the buttons above."))
+
+
+async def on_callback(ctx: Ctx, parts: list[str]) -> None:
+    """Handle the broadcast confirmation."""
+    _require_admin(ctx)
+    if part(parts, 1) != "bc" or ctx.state.step != AdminStep.CONFIRM_BROADCAST.value:
+        raise StaleCallback(":".join(parts))
+    if part(parts, 2) == "y":
+        await send_broadcast(ctx)
+    else:
+        ctx.state.leave()
+        ctx.say(ctx._("Nothing was sent."), edit=True)

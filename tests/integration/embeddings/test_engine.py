@@ -1,0 +1,228 @@
+"""The embedding match engine with a word-hashing encoder: embedding reuse, ranking, persistence."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.engine import EmbeddingMatchEngine
+from matchmaking.models import Company
+from matchmaking.ports import FloatArray
+
+DIM = 256
+
+
+class WordEncoder:
+    """Hashes words into a bag-of-words vector; counts what it embeds."""
+
+    name = "test/words"
+    dim = DIM
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def _encode(self, texts: Sequence[str]) -> FloatArray:
+        self.embedded.extend(texts)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w{4,}", text.lower()):
+                out[row, int(hashlib.md5(word[:5].encode()).hexdigest(), 16) % DIM] += 1.0
+            out[row] /= max(1e-6, float(np.linalg.norm(out[row])))
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> FloatArray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> FloatArray:
+        return self._encode(texts)
+
+
+class MemoryVectors:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], FloatArray] = {}
+
+    async def get_many(self, model: str, keys: Sequence[str]) -> dict[str, FloatArray]:
+        return {k: self.items[(model, k)] for k in keys if (model, k) in self.items}
+
+    async def put_many(self, model: str, items: Mapping[str, FloatArray]) -> None:
+        for key, vector in items.items():
+            self.items.setdefault((model, key), vector)
+
+
+class MemoryCompanies:
+    def __init__(self, companies: Sequence[Company] = ()) -> None:
+        self.items = {c.id: c for c in companies}
+
+    async def list(self, status: object = None, event_code: object = None) -> list[Company]:
+        return [self.items[k] for k in sorted(self.items)]
+
+
+def world() -> list[Company]:
+    return [
+        Company(
+            "solar",
+            "Solar",
+            "CN",
+            offer="We produce solar panels. We are founded 2008.",
+            need="We need installers distributing equipment.",
+            languages=("zh_Hans",),
+            section="industry",
+        ),
+        Company(
+            "install",
+            "Install",
+            "PL",
+            offer="Installers distributing equipment across Poland.",
+            need="Looking for solar panels supplier.",
+            languages=("pl", "en"),
+            section="industry",
+        ),
+        Company(
+            "tea",
+            "Tea",
+            "CN",
+            offer="Green tea plantation.",
+            need="Supermarket chains buying tea.",
+            languages=("zh_Hans", "en"),
+            section="trade",
+        ),
+        Company(
+            "shops",
+            "Shops",
+            "RO",
+            offer="Supermarket chains across Romania buying tea.",
+            need="Green tea plantation supplier.",
+            languages=("ro",),
+            section="trade",
+        ),
+    ] + [
+        Company(f"x{i}", f"X{i}", "HU", offer=f"{a} {b}.", need=f"{b} {c}.", languages=("hu",))
+        for i, (a, b, c) in enumerate(
+            [
+                ("Bicycles", "helmets", "gloves"),
+                ("Marble", "granite", "quarry"),
+                ("Software", "testing", "automation"),
+                ("Hotels", "mountain", "skiing"),
+                ("Cheese", "yogurt", "cultures"),
+                ("Trucks", "logistics", "warehouses"),
+                ("Violins", "pianos", "guitars"),
+                ("Vaccines", "poultry", "veterinary"),
+            ]
+        )
+    ]
+
+
+def engine_for(
+    tmp_path: Path,
+    companies: Sequence[Company],
+    encoder: WordEncoder | None = None,
+    vectors: MemoryVectors | None = None,
+) -> tuple[EmbeddingMatchEngine, WordEncoder, MemoryVectors]:
+    encoder = encoder or WordEncoder()
+    vectors = vectors or MemoryVectors()
+    engine = EmbeddingMatchEngine(encoder, vectors, MemoryCompanies(companies), tmp_path / "index")  # type: ignore[arg-type]
+    return engine, encoder, vectors
+
+
+async def test_rank_finds_the_complementary_partner_with_reasons(tmp_path: Path) -> None:
+    companies = world()
+    engine, _, _ = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    best = (await engine.rank(companies[0], 3, lambda _: True))[0]
+    assert best.partner_id == "install"
+    assert best.reason.your_need == "We need installers distributing equipment."
+    assert best.reason.their_offer == "Installers distributing equipment across Poland."
+    assert best.reason.their_need == "Looking for solar panels supplier."
+    assert best.reason.your_offer == "We produce solar panels."
+    assert best.reason.their_language == "pl"
+    assert best.mutual and best.same_section and best.interpreter_needed
+    assert 0.0 <= best.score <= 1.0
+
+
+async def test_rank_never_suggests_self_and_respects_allowed(tmp_path: Path) -> None:
+    companies = world()
+    engine, _, _ = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    ranked = await engine.rank(companies[0], 20, lambda pid: pid != "install")
+    ids = [s.partner_id for s in ranked]
+    assert "solar" not in ids and "install" not in ids and len(ids) == len(companies) - 2
+    shared = next(
+        s for s in await engine.rank(companies[2], 20, lambda _: True) if s.partner_id == "install"
+    )
+    assert not shared.interpreter_needed  # both speak English
+
+
+async def test_unchanged_texts_are_not_embedded_again(tmp_path: Path) -> None:
+    companies = world()
+    engine, encoder, _ = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    first = len(encoder.embedded)
+    await engine.index(companies[:2])
+    assert len(encoder.embedded) == first
+    await engine.index(
+        [companies[0].replace(need="We need installers distributing equipment. And trucks.")]
+    )
+    assert encoder.embedded[first:] == ["And trucks."]
+
+
+async def test_no_shows_lower_the_rank(tmp_path: Path) -> None:
+    base = [
+        Company("me", "Me", "CN", offer="Tea.", need="Need wooden furniture factory."),
+        Company("a", "A", "PL", offer="Wooden furniture factory.", need="x"),
+        Company("b", "B", "PL", offer="Wooden furniture factory.", need="x", no_shows=3),
+    ]
+    engine, _, _ = engine_for(tmp_path, base)
+    await engine.index(base)
+    ranked = await engine.rank(base[0], 2, lambda _: True)
+    assert [s.partner_id for s in ranked] == ["a", "b"] and ranked[0].score > ranked[1].score
+
+
+async def test_remove_drops_the_company(tmp_path: Path) -> None:
+    companies = world()
+    engine, _, _ = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    await engine.remove("install")
+    assert "install" not in [
+        s.partner_id for s in await engine.rank(companies[0], 20, lambda _: True)
+    ]
+
+
+async def test_rebuild_uses_stored_vectors_only(tmp_path: Path) -> None:
+    companies = world()
+    engine, encoder, vectors = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    fresh, fresh_encoder, _ = engine_for(tmp_path, companies, vectors=vectors)
+    await fresh.rebuild()
+    assert fresh_encoder.embedded == []
+    assert (await fresh.rank(companies[0], 1, lambda _: True))[0].partner_id == "install"
+
+
+async def test_index_folder_is_loaded_or_rebuilt_when_stale(tmp_path: Path) -> None:
+    companies = world()
+    engine, _, vectors = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    assert (tmp_path / "index" / "manifest.json").exists()
+    again, encoder, _ = engine_for(tmp_path, companies, vectors=vectors)
+    await again.load()
+    assert len(again) == len(companies) and encoder.embedded == []
+    stale, _, _ = engine_for(tmp_path, companies[:-1], vectors=vectors)
+    assert (await stale.rank(companies[0], 1, lambda _: True))[0].partner_id == "install"
+    assert len(stale) == len(companies) - 1
+
+
+async def test_candidates_come_from_faiss_above_the_exact_size(tmp_path: Path) -> None:
+    companies = world()
+    encoder, vectors = WordEncoder(), MemoryVectors()
+    engine = EmbeddingMatchEngine(
+        encoder,
+        vectors,
+        MemoryCompanies(companies),
+        tmp_path / "index",
+        exact_companies=2,  # type: ignore[arg-type]
+    )
+    await engine.index(companies)
+    assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"

@@ -1,0 +1,97 @@
+"""Cross-lingual matching quality on the dev set, with the bundled model and production settings.
+
+Regression test for the issue "Cross-lingual matching": a need written in one language must find
+the partner whose offer meets it, in any other language, among same-sector distractors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from embeddings.encoders import BundledEncoder
+from embeddings.engine import EmbeddingMatchEngine
+from matchmaking.models import Company, ProfileType
+from matchmaking.ports import FloatArray
+
+DEVSET = Path(__file__).resolve().parents[2] / "data" / "devset.jsonl"
+
+pytestmark = pytest.mark.slow
+
+
+class MemoryVectors:
+    """A VectorStore in a dict."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], FloatArray] = {}
+
+    async def get_many(self, model: str, keys: Sequence[str]) -> dict[str, FloatArray]:
+        return {k: self.items[(model, k)] for k in keys if (model, k) in self.items}
+
+    async def put_many(self, model: str, items: Mapping[str, FloatArray]) -> None:
+        for key, vector in items.items():
+            self.items.setdefault((model, key), vector)
+
+
+class MemoryCompanies:
+    """The part of a CompanyRepository the engine uses."""
+
+    def __init__(self, companies: Sequence[Company]) -> None:
+        self.items = {c.id: c for c in companies}
+
+    async def list(self, status: object = None, event_code: object = None) -> list[Company]:
+        return [self.items[k] for k in sorted(self.items)]
+
+
+def load_devset() -> tuple[list[Company], dict[str, str]]:
+    """Return the dev set's companies and each paired company's partner id."""
+    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+    companies = [
+        Company(
+            id=r["id"],
+            name=r["name"],
+            country=r["country"],
+            offer=r["offer"],
+            need=r["need"],
+            languages=(r["language"],),
+            locale=r["language"],
+            section=r["sector"],
+            profile_type=ProfileType(r["profile_type"]),
+        )
+        for r in rows
+    ]
+    by_pair: dict[str, list[str]] = {}
+    for r in rows:
+        if r["pair_id"]:
+            by_pair.setdefault(r["pair_id"], []).append(r["id"])
+    partners = {a: b for a, b in by_pair.values()} | {b: a for a, b in by_pair.values()}
+    return companies, partners
+
+
+def test_devset_is_valid_import_input() -> None:
+    companies, partners = load_devset()
+    assert len(partners) >= 80
+    assert len({c.languages[0] for c in companies}) >= 10
+    assert all(c.offer and c.need and c.country for c in companies)
+
+
+async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
+    companies, partners = load_devset()
+    repo = MemoryCompanies(companies)
+    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), MemoryVectors(), repo, tmp_path)  # type: ignore[arg-type]
+    await engine.index(companies)
+    by_id = {c.id: c for c in companies}
+    hits1 = hits5 = 0
+    misses = []
+    for cid, partner in sorted(partners.items()):
+        ranked = [s.partner_id for s in await engine.rank(by_id[cid], 5, lambda _: True)]
+        hits1 += ranked[:1] == [partner]
+        hits5 += partner in ranked
+        if partner not in ranked:
+            misses.append(cid)
+    recall1, recall5 = hits1 / len(partners), hits5 / len(partners)
+    print(f"dev set: recall@1 {recall1:.3f} recall@5 {recall5:.3f} misses {misses}")
+    assert recall5 >= 0.95, misses

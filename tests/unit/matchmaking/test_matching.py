@@ -1,0 +1,104 @@
+"""Scoring: centering statistics, best sentence pairs, CSLS, bonuses and penalties."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matchmaking.matching import (
+    CenteringStats,
+    ScoringConfig,
+    adjust,
+    best_pairs,
+    csls,
+    hub_scores,
+    is_mutual,
+    recall_at_k,
+    shares_language,
+)
+
+
+def unit(*rows: list[float]) -> np.ndarray:
+    arr = np.array(rows, dtype=np.float32)
+    return arr / np.linalg.norm(arr, axis=1, keepdims=True)
+
+
+def test_best_pairs_finds_the_best_sentence_of_each_owner() -> None:
+    queries = unit([1, 0, 0], [0, 1, 0])
+    keys = unit([0.9, 0.1, 0], [0, 0, 1], [0.1, 0.95, 0], [0, 0.2, 1])
+    found = best_pairs(queries, keys, [0, 0, 1, 2], 4)
+    assert found.key_index.tolist()[:3] == [0, 2, 3]
+    assert found.query_index.tolist()[:3] == [0, 1, 1]
+    assert np.isneginf(found.scores[3])  # owner without sentences
+
+
+def test_language_centering_removes_the_shared_language_direction() -> None:
+    rng = np.random.default_rng(0)
+    dim = 16
+    topics = rng.normal(size=(20, dim))
+    zh, pl = rng.normal(size=dim) * 3, rng.normal(size=dim) * 3
+    needs_zh = topics[:10] + zh
+    offers_pl = topics[:10] + pl + rng.normal(scale=0.1, size=(10, dim))
+    offers_zh = topics[10:] + zh
+    stats = CenteringStats(dim, ScoringConfig(shrink=1.0, min_texts=4))
+    for side, lang, vecs in (
+        ("need", "zh_Hans", needs_zh),
+        ("offer", "pl", offers_pl),
+        ("offer", "zh_Hans", offers_zh),
+    ):
+        stats.add(side, lang, vecs)
+    needs = stats.transform("need", "zh_Hans", needs_zh)
+    offers = np.vstack(
+        [stats.transform("offer", "pl", offers_pl), stats.transform("offer", "zh_Hans", offers_zh)]
+    )
+    raw = np.vstack([offers_pl, offers_zh])
+    raw_hits = (
+        np.argmax(needs_zh @ (raw / np.linalg.norm(raw, axis=1, keepdims=True)).T, axis=1)
+        == np.arange(10)
+    ).mean()
+    hits = (np.argmax(needs @ offers.T, axis=1) == np.arange(10)).mean()
+    assert hits > raw_hits and hits >= 0.9
+
+
+def test_stats_are_raw_below_min_texts_and_survive_a_round_trip() -> None:
+    stats = CenteringStats(3, ScoringConfig(min_texts=5))
+    vec = unit([1, 2, 3])
+    stats.add("need", "pl", vec)
+    stats.add("offer", "pl", vec)
+    assert not stats.active
+    assert np.allclose(stats.transform("need", "pl", vec), vec)
+    restored = CenteringStats.from_dict(stats.to_dict())
+    assert restored.side_counts == stats.side_counts
+    stats.remove("need", "pl", vec)
+    assert stats.side_counts["need"] == 0 and ("need", "pl") not in stats.lang_counts
+
+
+def test_csls_penalizes_hub_offers() -> None:
+    matrix = np.array([[-np.inf, 0.8, 0.5], [0.65, -np.inf, 0.6], [0.9, 0.4, -np.inf]])
+    assert hub_scores(matrix, 1, axis=0).tolist() == [0.9, 0.8, 0.6]
+    assert matrix[1, 0] > matrix[1, 2]
+    corrected = csls(matrix, 1)
+    assert corrected[1, 2] > corrected[1, 0]  # column 0 is a hub: everyone's second best
+
+
+def test_bonus_penalty_and_clip() -> None:
+    config = ScoringConfig()
+    assert (
+        adjust(0.5, True, 0, config) > adjust(0.5, False, 0, config) > adjust(0.5, False, 2, config)
+    )
+    assert adjust(1.5, True, 0, config) == 1.0 and adjust(-0.2, False, 5, config) == 0.0
+
+
+def test_mutual_needs_both_directions() -> None:
+    config = ScoringConfig()
+    assert is_mutual(0.3, 0.2, config) and not is_mutual(0.5, 0.01, config)
+
+
+def test_shared_language_ignores_scripts() -> None:
+    assert shares_language(["sr"], ["sr_Latn"]) and shares_language(["zh_Hans", "en"], ["en"])
+    assert not shares_language(["zh_Hans"], ["pl"])
+
+
+def test_recall_at_k_excludes_self_and_counts_ties_against() -> None:
+    scores = np.array([[9.0, 0.5, 0.5], [0.1, 9.0, 0.9], [0.2, 0.3, 9.0]])
+    assert recall_at_k(scores, {0: 1, 1: 2}, 1) == 0.5
+    assert recall_at_k(scores, {0: 1, 1: 2}, 2) == 1.0
