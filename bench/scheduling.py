@@ -26,15 +26,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matchmaking.batch_scheduler import (  # noqa: E402
+from matchmaking.batch_scheduler import (
     BatchRequest,
     BatchResult,
     schedule_batch,
     upper_bound,
 )
-from matchmaking.countries import EVENT_COUNTRIES  # noqa: E402
-from matchmaking.models import Company, Event, Interpreter, Meeting  # noqa: E402
-from matchmaking.scheduling import (  # noqa: E402
+from matchmaking.countries import EVENT_COUNTRIES
+from matchmaking.models import Company, Event, Interpreter, Meeting
+from matchmaking.scheduling import (
     DEFAULT_BREAK_RULE,
     availability,
     base_language,

@@ -60,8 +60,8 @@ class App:
         from embeddings.encoders import make_encoder
         from embeddings.engine import EmbeddingMatchEngine
         from matchmaking.facade import build_services
-        from storage.db import Database
         from matchmaking.services import Repositories as Ports
+        from storage.db import Database
         from storage.repositories import Repositories
 
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)

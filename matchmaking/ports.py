@@ -18,10 +18,10 @@ from matchmaking.models import (
     CompanyStatus,
     Interpreter,
     Job,
+    MatchSuggestion,
     Meeting,
     MeetingRequest,
     MeetingStatus,
-    MatchSuggestion,
     Outcome,
     RequestStatus,
 )

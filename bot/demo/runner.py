@@ -117,7 +117,7 @@ async def run_demo(settings: Settings, *, seed: int = 2026) -> str:
 
         stop = _timed(timings, "requests")
         scores: dict[frozenset[str], float] = {}
-        request_ids: list[tuple[int, float]] = []
+        request_ids: list[tuple[int, str, float]] = []
         order = list(companies)
         rng.shuffle(order)
         for company in order:
@@ -128,16 +128,12 @@ async def run_demo(settings: Settings, *, seed: int = 2026) -> str:
                 except MatchbotError:
                     continue  # already asked by the other side, or budget used up
                 scores[frozenset((company.id, s.partner_id))] = s.score
-                request_ids.append((request.id or 0, s.score))
-        for request_id, score in request_ids:
-            r = rng.random()
-            if r < 0.12:
+                request_ids.append((request.id or 0, s.partner_id, s.score))
+        for request_id, partner_id, score in request_ids:
+            if rng.random() < 0.12:
                 continue  # never answered: expires
             accept = rng.random() < min(0.85, max(0.25, 0.2 + 0.6 * score))
-            request = await services.repos.requests.get(request_id)
-            if request is None:
-                continue
-            await services.meetings.answer(request_id, request.partner_id, accept)
+            await services.meetings.answer(request_id, partner_id, accept)
         clock.current += timedelta(hours=app.event.request_expiry_hours + 1)
         await services.jobs.run_due(limit=100_000)
         stop()

@@ -25,7 +25,13 @@ from bot.config import Settings
 from handlers.types import Button, Document, EventKind, Reply, Response, UserEvent
 
 TOKEN = "123456:TEST-token"
-ANN = {"id": 1001, "is_bot": False, "first_name": "Ann", "last_name": "Li", "language_code": "zh-hans"}
+ANN = {
+    "id": 1001,
+    "is_bot": False,
+    "first_name": "Ann",
+    "last_name": "Li",
+    "language_code": "zh-hans",
+}
 PARTNER_CHAT = 777
 
 
@@ -47,7 +53,9 @@ class FakeTelegram:
     next_message_id: int = 500
     job_replies: list[Reply] = field(default_factory=list)
 
-    def fail(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
+    def fail(
+        self, method: str, status: int, description: str, retry_after: int | None = None
+    ) -> None:
         """Make the next call of `method` fail like Telegram does."""
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
@@ -101,7 +109,10 @@ class RecordingSession(BaseSession):
         """Close nothing: there is no connection."""
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
     ) -> Any:
         """Record the request as the Bot API would see it and return the canned result."""
         files: dict[str, Any] = {}
@@ -113,7 +124,10 @@ class RecordingSession(BaseSession):
         for key, value in list(params.items()):
             if isinstance(value, str) and value.startswith("attach://"):
                 upload = files[value.removeprefix("attach://")]
-                params[key] = (upload.filename, b"".join([chunk async for chunk in upload.read(bot)]))
+                params[key] = (
+                    upload.filename,
+                    b"".join([chunk async for chunk in upload.read(bot)]),
+                )
         status, body = await self.telegram.respond(method.__api_method__, params)
         response = self.check_response(bot, method, status, json.dumps(body))
         return response.result
@@ -177,7 +191,9 @@ class EchoApp:
             keys = ((Button("Accept", "m:1:y"), Button("Decline", "m:1:n")),)
             return Response([Reply("<b>Welcome</b>, Ann &amp; co", buttons=keys)])
         if event.kind is EventKind.CALLBACK:
-            return Response([Reply(f"Chosen <i>{event.callback_data}</i>", edit=True)], toast="Saved")
+            return Response(
+                [Reply(f"Chosen <i>{event.callback_data}</i>", edit=True)], toast="Saved"
+            )
         if event.kind is EventKind.OTHER:
             return Response([Reply(f"I cannot read a {event.content_type}.")])
         if event.text == "invite":

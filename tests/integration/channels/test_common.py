@@ -239,18 +239,20 @@ async def test_toasts_are_cut_to_telegram_limit() -> None:
 async def test_job_loop_delivers_due_replies_and_survives_a_failing_run(settings: Any) -> None:
     runs = 0
     api = FlakyApi()
+    third_run = asyncio.Event()
 
     class Jobs(EchoApp):
         async def run_due_jobs(self) -> list[Reply]:
             nonlocal runs
             runs += 1
+            if runs == 3:
+                third_run.set()
             if runs == 1:
                 raise RuntimeError("database is locked")
             return [Reply("Your meeting starts in 15 minutes", chat_id=9)]
 
     task = asyncio.create_task(run_job_loop(Jobs(settings), Delivery(api), 0.001))
-    while runs < 3:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(third_run.wait(), 5)
     task.cancel()
 
     assert api.calls[0] == ("text", 9, "Your meeting starts in 15 minutes", ())

@@ -51,10 +51,10 @@ def serve(request: pytest.FixtureRequest) -> Serve:
     return _serve_aiogram if request.param == "aiogram" else _serve_ptb
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until `condition()` holds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def wait_for(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait until `condition()` holds (it reads the fake's call log, which signals nothing)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
 
@@ -107,7 +107,7 @@ def _free_port() -> int:
 async def test_webhook_checks_the_secret_and_handles_updates_in_order(
     serve: Serve, app: EchoApp, settings: Settings, telegram: FakeTelegram
 ) -> None:
-    settings = settings.model_copy(update={"webhook_port": _free_port()})
+    settings = app.settings = settings.model_copy(update={"webhook_port": _free_port()})
     url = f"http://127.0.0.1:{settings.webhook_port}"
     stop = asyncio.Event()
     task = asyncio.create_task(serve(app, settings, telegram, stop, True))
@@ -146,7 +146,7 @@ async def test_webhook_without_url_fails_before_starting_the_app(
 ) -> None:
     from matchmaking.errors import ConfigError
 
-    settings = settings.model_copy(update={"webhook_url": ""})
+    settings = app.settings = settings.model_copy(update={"webhook_url": ""})
     with pytest.raises(ConfigError):
         await serve(app, settings, telegram, asyncio.Event(), True)
     assert app.started == 0

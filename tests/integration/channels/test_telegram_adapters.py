@@ -31,11 +31,16 @@ from tests.integration.channels.conftest import (
     sticker_update,
 )
 
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 HTML: dict[str, Any] = {"parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
 ME = ANN["id"]
 WELCOME_KEYS = {
     "inline_keyboard": [
-        [{"text": "Accept", "callback_data": "m:1:y"}, {"text": "Decline", "callback_data": "m:1:n"}]
+        [
+            {"text": "Accept", "callback_data": "m:1:y"},
+            {"text": "Decline", "callback_data": "m:1:n"},
+        ]
     ]
 }
 

@@ -1,0 +1,157 @@
+"""The `matchbot` command line, run as a user runs it (a subprocess, the real model)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[3]
+
+ROWS = [
+    {"id": "cn-solar", "name": "江苏晨光光伏科技有限公司", "country": "CN", "language": "zh",
+     "sector": "industry", "profile_type": "business offer",
+     "offer": "我们生产高效单晶硅太阳能电池板和逆变器。",
+     "need": "寻找克罗地亚或波兰的光伏安装商和分销商。"},
+    {"id": "hr-solar", "name": "Sunce Instalacije d.o.o.", "country": "HR", "language": "hr",
+     "sector": "industry", "profile_type": "business request",
+     "offer": "Projektiramo i montiramo fotonaponske elektrane za kuće i tvrtke.",
+     "need": "Tražimo proizvođača solarnih panela i invertera za stalnu nabavu."},
+    {"id": "pl-honey", "name": "Pasieka Mazury Sp. z o.o.", "country": "PL", "language": "pl",
+     "sector": "agriculture", "profile_type": "business offer",
+     "offer": "Produkujemy miód lipowy i wielokwiatowy w słoikach i beczkach.",
+     "need": "Szukamy importerów żywności w Chinach."},
+    {"id": "hu-wine", "name": "Tokaji Borház Kft.", "country": "HU", "language": "hu",
+     "sector": "trade", "profile_type": "business offer",
+     "offer": "Tokaji aszú és száraz fehérborok exportja.",
+     "need": "Kínai borimportőröket és forgalmazókat keresünk."},
+    {"id": "cn-food", "name": "上海优品食品进出口有限公司", "country": "CN", "language": "zh",
+     "sector": "trade", "profile_type": "business request",
+     "offer": "我们在中国经营食品进口和分销网络。",
+     "need": "我们想进口欧洲的蜂蜜和葡萄酒。"},
+]
+
+
+def matchbot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("cli")
+    return {
+        **os.environ,
+        "MATCHBOT_DATA_DIR": str(data),
+        "MATCHBOT_LOG_LEVEL": "WARNING",
+        "OMP_WAIT_POLICY": "passive",
+    }
+
+
+@pytest.fixture(scope="module")
+def imported(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("files") / "companies.jsonl"
+    bad = [
+        {"id": "bad-name", "name": "", "country": "PL", "offer": "Sprzedajemy jabłka."},
+        {"id": "bad-country", "name": "Firma", "country": "QQ", "offer": "Sprzedajemy jabłka."},
+        {"id": "bad-empty", "name": "Firma", "country": "PL", "offer": "", "need": ""},
+        {"id": "bad-long", "name": "Firma", "country": "PL", "offer": "x" * 20_000},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in ROWS + bad]
+    lines.append(b'{"id": "bad-utf8", "name": "Zla \xff firma", "country": "PL", "offer": "abc def"}')
+    path.write_bytes(b"\n".join(lines))
+    result = matchbot("import", str(path), env=env)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_import_reports_added_updated_and_each_rejected_row(
+    imported: Path, env: dict[str, str]
+) -> None:
+    again = matchbot("import", str(imported), env=env)
+    assert again.returncode == 0, again.stderr
+    out = again.stdout
+    assert "0 added, 5 updated, 5 rejected" in out
+    for rid, why in [
+        ("bad-name", "name is missing"),
+        ("bad-country", "Unknown country code QQ"),
+        ("bad-empty", "Both the offer and the need are empty"),
+        ("bad-long", "too long: 20000 characters"),
+        ("bad-utf8", "UTF-8"),
+    ]:
+        line = next(ln for ln in out.splitlines() if f"({rid})" in ln)
+        assert why in line
+
+
+def test_import_of_only_bad_rows_fails(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,name,country,offer,need\nx,,PL,,\n", encoding="utf-8")
+    result = matchbot("import", str(path), env=env)
+    assert result.returncode == 1
+    assert "0 added, 0 updated, 1 rejected" in result.stdout
+
+
+def test_suggest_json_finds_cross_language_partner(imported: Path, env: dict[str, str]) -> None:
+    result = matchbot("suggest", "--company", "cn-solar", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows[0]["company_id"] == "hr-solar"
+    assert {"company_id", "name", "country", "score", "reason"} <= set(rows[0])
+    assert all(r["country"] != "CN" for r in rows)
+    assert "Croatian" in rows[0]["reason"]
+    food = json.loads(matchbot("suggest", "--company", "cn-food", "--json", env=env).stdout)
+    assert {r["company_id"] for r in food[:2]} == {"pl-honey", "hu-wine"}
+
+
+def test_suggest_unknown_company_is_a_clear_error(imported: Path, env: dict[str, str]) -> None:
+    result = matchbot("suggest", "--company", "nope", env=env)
+    assert result.returncode == 1
+    assert "Unknown company id nope" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_configuration_is_one_line(env: dict[str, str]) -> None:
+    result = matchbot("suggest", "--company", "x", env={**env, "MATCHBOT_WEBHOOK_PORT": "x"})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "MATCHBOT_WEBHOOK_PORT" in result.stderr
+
+
+def test_help_everywhere(env: dict[str, str]) -> None:
+    for args in (["--help"], ["import", "--help"], ["suggest", "--help"], ["db", "--help"],
+                 ["run", "--help"], ["chat", "--help"], ["demo", "--help"], ["schedule", "--help"]):
+        result = matchbot(*args, env=env)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "Usage" in result.stdout
+
+
+def test_db_upgrade_schedule_and_stats(imported: Path, env: dict[str, str]) -> None:
+    assert "up to date" in matchbot("db", "upgrade", env=env).stdout
+    result = matchbot("schedule", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "scheduled: 0" in result.stdout
+    stats = matchbot("stats", env=env)
+    assert "participants: 5" in stats.stdout
+
+
+def test_demo_runs_the_whole_event_and_writes_the_report(tmp_path: Path) -> None:
+    env = {**os.environ, "MATCHBOT_DATA_DIR": str(tmp_path), "MATCHBOT_LOG_LEVEL": "WARNING",
+           "OMP_WAIT_POLICY": "passive"}
+    result = matchbot("demo", env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Participants: 292 (China 157, CEE 135 from 17 countries)" in out
+    for word in ("meeting requests sent", "accepted", "meetings scheduled", "meetings held",
+                 "memorandums", "intentions", "Example matches"):
+        assert word in out
+    assert "skipped" not in out.lower()
+    md = (tmp_path / "demo-report.md").read_text(encoding="utf-8")
+    assert "292" in md
+    png = (tmp_path / "demo-funnel.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
