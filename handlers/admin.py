@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections import Counter
 from enum import StrEnum
 
 from handlers.callbacks import StaleCallback, pack, part
@@ -14,6 +15,7 @@ from handlers.context import Ctx
 from handlers.i18n import N_
 from handlers.render import esc
 from handlers.types import Button, Document
+from matchmaking.batch_scheduler import UnscheduledReason
 from matchmaking.errors import PermissionDeniedError, ValidationError
 from matchmaking.notices import Notice, NoticeKind
 from matchmaking.stats import collect_stats
@@ -139,21 +141,27 @@ async def cmd_unblock(ctx: Ctx) -> None:
 
 
 async def cmd_schedule(ctx: Ctx) -> None:
-    """Run the batch scheduler when the project has one."""
+    """Schedule every accepted request without a slot and report what was left over."""
     _require_admin(ctx)
-    schedule_all = getattr(ctx.services.meetings, "schedule_all", None)
-    if schedule_all is None:
-        ctx.say(ctx._("The batch scheduler is not available in this version."))
-        return
-    result = await schedule_all()
-    notices = result[1] if isinstance(result, tuple) and len(result) == 2 else result
-    if isinstance(notices, list) and all(isinstance(n, Notice) for n in notices):
-        ctx.notify(notices)
-        booked = sum(1 for n in notices if n.kind is NoticeKind.MEETING_BOOKED) // 2
-    else:
-        booked = 0
+    result = await ctx.services.meetings.schedule_all()
+    ctx.notify(result.notices)
     ctx.say(ctx.ngettext("The scheduler booked {n} meeting.",
-                         "The scheduler booked {n} meetings.", booked))
+                         "The scheduler booked {n} meetings.", len(result.scheduled)))
+    if result.unscheduled:
+        reasons = Counter(reason for _, reason in result.unscheduled)
+        lines = [ctx.ngettext("{n} request could not be scheduled:",
+                              "{n} requests could not be scheduled:", len(result.unscheduled))]
+        for reason, count in reasons.most_common():
+            lines.append(f"• {ctx._(UNSCHEDULED_REASONS[reason])}: {count}")
+        ctx.say("\n".join(lines))
+
+
+UNSCHEDULED_REASONS: dict[UnscheduledReason, str] = {
+    # TRANSLATORS: why the batch scheduler could not give a meeting request a slot.
+    UnscheduledReason.NO_COMMON_HOURS: N_("the two sides share no business hours"),
+    UnscheduledReason.PARTNER_FULL: N_("no common free slot left (calendar full)"),
+    UnscheduledReason.NO_INTERPRETER: N_("no interpreter available"),
+}
 
 
 async def on_text(ctx: Ctx, text: str) -> None:

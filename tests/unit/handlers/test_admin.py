@@ -78,9 +78,18 @@ async def test_block_and_unblock(admin: Chat, chat: Chat, world: FakeWorld) -> N
     assert "company id" in text_of(await admin.cmd("/block"))
 
 
-async def test_schedule_without_batch_scheduler(admin: Chat, world: FakeWorld) -> None:
+async def test_schedule_books_accepted_requests_and_tells_both_sides(
+    admin: Chat, world: FakeWorld
+) -> None:
+    cn = make_company("cn-1", "CN", user_id=501, languages=("zh_Hans", "en"), locale="zh_Hans")
+    pl = make_company("pl-1", "PL", user_id=502, languages=("pl", "en"), locale="pl")
+    for company in (cn, pl):
+        await world.services.companies.save(company)
+    request, _ = await world.services.meetings.request_meeting(cn.id, pl.id)
+    await world.services.meetings.answer(request.id, pl.id, accept=True)
     response = await admin.cmd("/schedule")
-    if hasattr(world.services.meetings, "schedule_all"):
-        assert "scheduler booked" in text_of(response)
-    else:
-        assert "not available" in text_of(response)
+    assert "scheduler booked 1 meeting" in text_of(response)
+    assert to(response, 501) and to(response, 502)
+    assert len(world.meetings.items) == 1
+    again = await admin.cmd("/schedule")
+    assert "booked 0 meetings" in text_of(again)
