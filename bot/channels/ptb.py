@@ -23,12 +23,11 @@ from bot.channels.common import (
     ChannelApp,
     Delivery,
     Keyboard,
-    background,
     classify_failure,
     event_from_callback,
     event_from_message,
+    job_loop,
     jobs_interval,
-    run_job_loop,
     set_command_menus,
     stop_on_signals,
 )
@@ -207,7 +206,7 @@ async def serve_ptb(
             await set_command_menus(app, delivery)
             await application.start()
             try:
-                async with background(run_job_loop(app, delivery, interval)):
+                async with job_loop(app, delivery, interval, stop):
                     if webhook:
 
                         async def feed(update: dict[str, Any]) -> None:

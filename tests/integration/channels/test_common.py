@@ -251,9 +251,11 @@ async def test_job_loop_delivers_due_replies_and_survives_a_failing_run(settings
                 raise RuntimeError("database is locked")
             return [Reply("Your meeting starts in 15 minutes", chat_id=9)]
 
-    task = asyncio.create_task(run_job_loop(Jobs(settings), Delivery(api), 0.001))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_job_loop(Jobs(settings), Delivery(api), 0.001, stop))
     await asyncio.wait_for(third_run.wait(), 5)
-    task.cancel()
+    stop.set()
+    await asyncio.wait_for(task, 5)
 
     assert api.calls[0] == ("text", 9, "Your meeting starts in 15 minutes", ())
 

@@ -16,7 +16,7 @@ import pytest
 from bot.channels.aiogram import build_bot, serve_aiogram
 from bot.channels.ptb import build_application, serve_ptb
 from bot.config import Settings
-from handlers.types import Reply
+from handlers.types import Reply, Response, UserEvent
 from tests.integration.channels.conftest import (
     ANN,
     EchoApp,
@@ -150,3 +150,32 @@ async def test_webhook_without_url_fails_before_starting_the_app(
     with pytest.raises(ConfigError):
         await serve(app, settings, telegram, asyncio.Event(), True)
     assert app.started == 0
+
+
+async def test_update_in_progress_when_stopping_is_finished_and_confirmed(
+    serve: Serve,
+    app: EchoApp,
+    settings: Settings,
+    telegram: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entered = asyncio.Event()
+    handle = app.handle
+
+    async def slow_handle(event: UserEvent) -> Response:
+        entered.set()
+        await asyncio.sleep(0.2)
+        return await handle(event)
+
+    monkeypatch.setattr(app, "handle", slow_handle)
+    telegram.updates = [command_update(10, "/start")]
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, settings, telegram, stop, False))
+
+    await asyncio.wait_for(entered.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+    assert _texts_to(telegram, ANN["id"]) == ["<b>Welcome</b>, Ann &amp; co"]
+    polls = [c.params for c in telegram.calls if c.method == "getUpdates"]
+    assert polls[-1]["offset"] == 11

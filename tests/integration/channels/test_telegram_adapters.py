@@ -250,3 +250,14 @@ async def test_messages_from_groups_and_edits_are_not_dialog_input(
 
     assert app.events == []
     assert telegram.sent() == []
+
+
+async def test_button_on_a_message_with_link_preview_options_is_handled(
+    channel: Channel, telegram: FakeTelegram
+) -> None:
+    update = button_update(1, "m:1:y", message_id=501, query_id="q3")
+    update["callback_query"]["message"]["link_preview_options"] = {"is_disabled": True}
+
+    await channel.feed(update)
+
+    assert [c.method for c in telegram.sent()] == ["answerCallbackQuery", "editMessageText"]

@@ -1,4 +1,4 @@
-"""FAISS sentence indexes: add, replace, remove, exact/HNSW switch, persistence, model checks."""
+"""FAISS sentence indexes: add, replace, remove, exact/IVF switch, persistence, model checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.index_store import IndexStore, SentenceIndex, choose_kind
+from embeddings.index_store import IndexStore, SentenceIndex, choose_kind, ivf_nlist
 from matchmaking.errors import EmbeddingError
 
 DIM = 8
@@ -42,24 +42,92 @@ def test_replace_and_remove_without_rebuild(tmp_path: Path) -> None:
     assert set(store.search("offer", vectors(2, 1), 10)) == {"a"}
 
 
-def test_exact_below_the_limit_hnsw_above() -> None:
-    assert (
-        choose_kind(10, exact_limit=100) == "flat" and choose_kind(101, exact_limit=100) == "hnsw"
-    )
+def test_exact_below_the_limit_ivf_above() -> None:
+    assert choose_kind(10, exact_limit=100) == "flat" and choose_kind(101, exact_limit=100) == "ivf"
 
 
-def test_hnsw_removal_is_filtered_then_compacted(tmp_path: Path) -> None:
+def test_ivf_list_count_grows_with_the_square_root() -> None:
+    assert ivf_nlist(10) == 1 and ivf_nlist(50_000) == 1024 and ivf_nlist(1_000_000) == 4096
+    assert ivf_nlist(10**8) == 4096  # capped
+    assert all(ivf_nlist(n) * 39 <= n for n in (100, 1000, 20_000))  # enough training points
+
+
+def test_ivf_removal_is_physical(tmp_path: Path) -> None:
     store = IndexStore(tmp_path, "m", DIM, exact_limit=20)
     for i in range(30):
         store.put(f"c{i}", {"offer": vectors(i, 1)})
     index = store.indexes["offer"]
-    assert index.kind == "hnsw"
+    assert index.kind == "ivf"
     store.remove("c7")
     assert "c7" not in store.search("offer", vectors(7, 1), 10)
     for i in range(8, 16):
         store.remove(f"c{i}")
-    assert not index.deleted or len(index.deleted) <= 0.2 * index.ntotal  # rebuilt lazily
-    assert len(index) == 21
+    assert not index.deleted and index.ntotal == len(index) == 21
+
+
+def clustered(seed: int, count: int, centers: int = 20) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(centers, DIM))
+    arr = base[rng.integers(0, centers, count)] + rng.normal(scale=0.3, size=(count, DIM))
+    arr = arr.astype(np.float32)
+    return arr / np.linalg.norm(arr, axis=1, keepdims=True)
+
+
+def test_ivf_finds_the_exact_neighbours_and_decodes_its_vectors() -> None:
+    data = clustered(1, 2000)
+    ids = np.arange(2000, dtype=np.int64) * 64 + 5
+    ivf = SentenceIndex(DIM, "ivf", nprobe=8)
+    ivf.add(ids, data)
+    assert ivf.nlist == ivf_nlist(2000) > 1
+    exact = SentenceIndex(DIM, "flat")
+    exact.add(ids, data)
+    _, want = exact.search(data[:50], 10)
+    _, got = ivf.search(data[:50], 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(want, got, strict=True)])
+    assert recall >= 0.9
+    stored_ids, stored = ivf.vectors()
+    order = np.argsort(stored_ids)
+    assert np.array_equal(stored_ids[order], ids)
+    assert np.abs(stored[order] - data).max() < 0.02  # 8-bit quantization error only
+
+
+def test_ivf_is_retrained_as_it_grows_and_keeps_its_ids(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path, "m", DIM, exact_limit=20)
+    data = clustered(2, 400)
+    for i in range(400):
+        store.put(f"c{i}", {"offer": data[i : i + 1]})
+    index = store.indexes["offer"]
+    assert index.kind == "ivf" and index.nlist == ivf_nlist(400) > 1 and len(index) == 400
+    store.remove("c3")
+    best = store.search("offer", data[5:6], 5)
+    assert max(best, key=best.__getitem__) == "c5"
+    assert "c3" not in store.search("offer", data[3:4], 10) and len(index) == 399
+
+
+def test_an_old_hnsw_index_becomes_ivf_on_the_next_change(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path, "m", DIM, exact_limit=20)
+    index = SentenceIndex(DIM, "hnsw")
+    index.add(np.arange(30, dtype=np.int64) * 64, vectors(0, 30))
+    store.indexes["offer"] = index
+    store.put("new", {"offer": vectors(1, 1)})
+    assert store.indexes["offer"].kind == "ivf" and len(store.indexes["offer"]) == 31
+
+
+def test_ivf_store_survives_save_and_load(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index", "m", DIM, exact_limit=20)
+    data = clustered(3, 100)
+    for i in range(100):
+        store.put(f"c{i}", {"offer": data[i : i + 1]})
+    store.save()
+    loaded = IndexStore(tmp_path / "index", "m", DIM, exact_limit=20)
+    manifest = loaded.load()
+    assert manifest is not None and manifest["sides"]["offer"]["kind"] == "ivf"
+    index = loaded.indexes["offer"]
+    assert index.kind == "ivf" and index.nlist == store.indexes["offer"].nlist
+    best = loaded.search("offer", data[42:43], 5)
+    assert max(best, key=best.__getitem__) == "c42"
+    loaded.remove("c42")
+    assert "c42" not in loaded.search("offer", data[42:43], 5)
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
@@ -94,3 +162,13 @@ def test_sentence_index_serializes_deleted_ids() -> None:
     copy = SentenceIndex.from_bytes(index.to_bytes(), DIM, "hnsw", index.deleted)
     _, ids = copy.search(vectors(0, 10)[3:4], 3)
     assert 3 not in ids.tolist()[0]
+
+
+def test_hnsw_removal_is_filtered_then_compacted() -> None:
+    index = SentenceIndex(DIM, "hnsw")
+    index.add(np.arange(30, dtype=np.int64), vectors(0, 30))
+    index.remove([7])
+    _, ids = index.search(vectors(0, 30)[7:8], 10)
+    assert 7 not in ids.tolist()[0] and len(index) == 29
+    index.remove(range(8, 16))
+    assert not index.deleted and index.ntotal == len(index) == 21  # rebuilt past 20% removed

@@ -95,3 +95,81 @@ async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
     recall1, recall5 = hits1 / len(partners), hits5 / len(partners)
     print(f"dev set: recall@1 {recall1:.3f} recall@5 {recall5:.3f} misses {misses}")
     assert recall5 >= 0.95, misses
+    # Measured 0.83 (0.82 / 0.84 on the odd / even pair folds); 0.78 leaves four queries of slack.
+    assert recall1 >= 0.78
+
+
+SMALL_EVENT = [
+    (
+        "cn-solar",
+        "CN",
+        "zh_Hans",
+        "industry",
+        "我们生产高效单晶硅太阳能电池板和逆变器。",
+        "寻找克罗地亚或波兰的光伏安装商和分销商。",
+    ),
+    (
+        "hr-solar",
+        "HR",
+        "hr",
+        "industry",
+        "Projektiramo i montiramo fotonaponske elektrane za kuće i tvrtke.",
+        "Tražimo proizvođača solarnih panela i invertera za stalnu nabavu.",
+    ),
+    (
+        "pl-honey",
+        "PL",
+        "pl",
+        "agriculture",
+        "Produkujemy miód lipowy i wielokwiatowy w słoikach i beczkach.",
+        "Szukamy importerów żywności w Chinach.",
+    ),
+    (
+        "hu-wine",
+        "HU",
+        "hu",
+        "trade",
+        "Tokaji aszú és száraz fehérborok exportja.",
+        "Kínai borimportőröket és forgalmazókat keresünk.",
+    ),
+    (
+        "cn-food",
+        "CN",
+        "zh_Hans",
+        "trade",
+        "我们在中国经营食品进口和分销网络。",
+        "我们想进口欧洲的蜂蜜和葡萄酒。",
+    ),
+]
+
+
+async def test_small_event_ranks_the_obvious_partner_first(tmp_path: Path) -> None:
+    """Five companies: the centering statistics are weak, the obvious partner must still win."""
+    companies = [
+        Company(
+            id=cid,
+            name=cid,
+            country=country,
+            offer=offer,
+            need=need,
+            languages=(lang,),
+            locale=lang,
+            section=section,
+        )
+        for cid, country, lang, section, offer, need in SMALL_EVENT
+    ]
+    repo = MemoryCompanies(companies)
+    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), MemoryVectors(), repo, tmp_path)  # type: ignore[arg-type]
+    await engine.index(companies)
+    by_id = {c.id: c for c in companies}
+
+    async def top(cid: str, n: int) -> list[str]:
+        other_country = {c.id for c in companies if c.country != by_id[cid].country}
+        ranked = await engine.rank(by_id[cid], n, lambda pid: pid in other_country)
+        return [s.partner_id for s in ranked]
+
+    assert (await top("cn-solar", 1)) == ["hr-solar"]
+    assert (await top("hr-solar", 1)) == ["cn-solar"]
+    assert (await top("pl-honey", 1)) == ["cn-food"]
+    assert (await top("hu-wine", 1)) == ["cn-food"]
+    assert set(await top("cn-food", 2)) == {"pl-honey", "hu-wine"}
