@@ -27,7 +27,8 @@ PREFIX = "ad"
 STICKY = False
 BROADCAST_MAX = 3500
 EXPORT_FIELDS = ("id", "name", "country", "city", "languages", "locale", "timezone", "section",
-                 "profile_type", "size", "website", "status", "offer", "need", "user_id")
+                 "profile_type", "size", "website", "status", "offer", "need", "user_id",
+                 "meetings_held", "no_shows")
 
 
 class AdminStep(StrEnum):
@@ -80,7 +81,8 @@ async def cmd_export(ctx: Ctx) -> None:
         writer.writerow([c.id, c.name, c.country, c.city, " ".join(c.languages), c.locale,
                          c.timezone, c.section, c.profile_type.value,
                          c.size.value if c.size else "", c.website, c.status.value, c.offer,
-                         c.need, c.user_id if c.user_id is not None else ""])
+                         c.need, c.user_id if c.user_id is not None else "",
+                         c.meetings_held, c.no_shows])
     content = out.getvalue().encode("utf-8-sig")
     ctx.say(ctx.ngettext("{n} company exported.", "{n} companies exported.", len(companies)),
             document=Document("companies.csv", content, "text/csv"))

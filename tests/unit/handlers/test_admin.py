@@ -36,12 +36,16 @@ async def test_stats(admin: Chat, chat: Chat) -> None:
 
 async def test_export_csv(admin: Chat, chat: Chat, world: FakeWorld) -> None:
     await register(chat)
-    await world.services.companies.save(make_company("imp-1", "CN", name="Imported, Co"))
+    await world.services.companies.save(
+        make_company("imp-1", "CN", name="Imported, Co", no_shows=2, meetings_held=3)
+    )
     document = own(await admin.cmd("/export"))[0].document
     assert document is not None and document.mime_type == "text/csv"
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
     assert rows[0][0] == "id"
     assert {r[1] for r in rows[1:]} == {"Baltic Amber Ltd", "Imported, Co"}
+    imported = dict(zip(rows[0], next(r for r in rows if r[0] == "imp-1"), strict=True))
+    assert (imported["meetings_held"], imported["no_shows"]) == ("3", "2")
 
 
 async def test_broadcast_confirms_then_reaches_everyone(
