@@ -162,7 +162,7 @@ def validate(
             continue
         av = availability(EVENT, companies[who])
         per_day: dict[date, int] = defaultdict(int)
-        for s, e in slots:
+        for s, _ in slots:
             per_day[av.local_day(datetime.fromtimestamp(s, UTC))] += 1
         assert all(v <= av.max_per_day for v in per_day.values()), f"daily limit of {who}"
         for start in new_only[who]:
@@ -315,8 +315,6 @@ def run(n_participants: int, n_requests: int, exact: bool, target: float, limit_
     if exact:
         t1 = clock.perf_counter()
         model = SlotModel(companies, requests, existing, interpreters)
-        lp = model.lp()
-        print("lp", lp, clock.perf_counter() - t1)
         sat, optimal = model.cp_sat(result, 60.0)
         kind = f"CP-SAT {'optimum' if optimal else 'proven bound (60 s)'}; relaxation {relaxed}"
         bound = min(sat, relaxed)

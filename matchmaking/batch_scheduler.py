@@ -53,6 +53,9 @@ REPAIR_DEPTH = 2
 REPAIR_ROUNDS = 3
 """Passes of the repair over the left-over requests."""
 
+REPAIR_CHECKS_PER_REQUEST = 80
+"""Work budget of the repair: slot checks per request of the batch (keeps big batches fast)."""
+
 _MAX_EDGE_SLOTS = 4
 """Beyond this many slots from the nearer day edge a slot counts as 'in the middle'."""
 
@@ -196,7 +199,7 @@ class _Instance:
         self.pool: list[tuple[int, ...]] = []
         self.cand: list[IntArray] = []
         self.common_hours: list[bool] = []
-        pool_cache: dict[tuple[str, str], tuple[int, ...]] = {}
+        pool_cache: dict[tuple[frozenset[str], frozenset[str]], tuple[int, ...]] = {}
         pool_mask: dict[tuple[int, ...], BoolArray] = {}
         for r in self.requests:
             ia, ib = self.index[r.a_id], self.index[r.b_id]
@@ -206,9 +209,9 @@ class _Instance:
             mask = self.free[ia] & self.free[ib]
             pool: tuple[int, ...] = ()
             if r.need_interpreter:
-                key = (r.a_id, r.b_id)
+                ca, cb = companies[r.a_id], companies[r.b_id]
+                key = (frozenset(ca.languages or (ca.locale,)), frozenset(cb.languages or (cb.locale,)))
                 if key not in pool_cache:
-                    ca, cb = companies[r.a_id], companies[r.b_id]
                     pool_cache[key] = tuple(
                         k for k, it in enumerate(self.interpreters) if covers_languages(it, ca, cb)
                     )
@@ -247,6 +250,7 @@ class _Timetable:
                 d = from_seconds(s).astimezone(tz).date().toordinal()
                 self.day_count[k][d] = self.day_count[k].get(d, 0) + 1
         n_r = len(inst.requests)
+        self.checks = 0
         self.slot_of = [-1] * n_r
         self.int_of = [-1] * n_r
 
@@ -279,6 +283,7 @@ class _Timetable:
     def can_place(self, r: int, t: int) -> int | None:
         """Return the interpreter index (-1: none needed) if request r fits slot t, else None."""
         inst = self.inst
+        self.checks += 1
         s = inst.start_list[t]
         e = s + inst.length
         if not (
@@ -443,6 +448,7 @@ class _Scheduler:
             if t >= 0:
                 count[inst.a[r]] += 1
                 count[inst.b[r]] += 1
+        budget = REPAIR_CHECKS_PER_REQUEST * len(inst.requests)
         for _ in range(REPAIR_ROUNDS):
             improved = False
             left = sorted(
@@ -450,6 +456,8 @@ class _Scheduler:
                 key=lambda r: len(inst.cand[r]),
             )
             for r in left:
+                if tt.checks > budget:
+                    return
                 a, b = inst.a[r], inst.b[r]
                 if count[a] >= capacity[a] or count[b] >= capacity[b]:
                     continue

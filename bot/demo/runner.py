@@ -21,6 +21,8 @@ from bot.config import Settings
 from bot.demo.generator import generate_demo_event
 from bot.demo.report import DemoReport, ExampleMatch, render_text, write_report_files
 from bot.operations import language_name
+from handlers.i18n import Translator
+from handlers.render import score_label
 from matchmaking.countries import get_country
 from matchmaking.errors import MatchbotError
 from matchmaking.models import Company, MatchSuggestion, MeetingStatus, OutcomeKind
@@ -40,15 +42,6 @@ class SimClock:
     def now(self) -> datetime:
         """Return the simulated time."""
         return self.current
-
-
-def score_label(score: float) -> str:
-    """Return the label a participant sees instead of a raw score."""
-    if score >= 0.6:
-        return "Strong match"
-    if score >= 0.4:
-        return "Good match"
-    return "Possible match"
 
 
 def _timed(timings: dict[str, float], name: str) -> Callable[[], None]:
@@ -211,6 +204,7 @@ def _examples(
     data: Any,
 ) -> list[ExampleMatch]:
     """Pick three good cross-language matches from different sections."""
+    english = Translator("en")
     examples: list[ExampleMatch] = []
     seen_sections: set[str] = set()
     all_truth: dict[str, set[str]] = data.ground_truth() if hasattr(data, "ground_truth") else {}
@@ -231,7 +225,7 @@ def _examples(
                     need=s.reason.your_need,
                     offer=s.reason.their_offer,
                     their_language=language_name(partner.text_language),
-                    score_label=score_label(s.score),
+                    score_label=score_label(s.score, english),
                     reason=(
                         "Both ways: each offers what the other needs" if s.mutual
                         else "Their offer meets your need"
