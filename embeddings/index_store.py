@@ -4,18 +4,36 @@ Each company gets a slot number; a sentence's FAISS id is `slot * MAX_SENTENCES_
 sentence index`, so a hit maps back to (company id, sentence index) without a per-sentence table.
 
 Index kind is chosen by size (`choose_kind`): exact `IndexFlatIP` (behind `IndexIDMap2`, which
-supports `remove_ids`) up to `EXACT_LIMIT` sentences per side, HNSW over 8-bit scalar-quantized
-vectors above it. `bench/matching_speed.py` measured on this 2-core VM (one thread, 384-d) a
-flat query at p50 0.26 ms for 10k vectors, 9.1 ms (p99 18 ms) for 100k and 66 ms for 1M, so
-50 000 sentences (about 15 000 companies) keep the exact p99 within the 10 ms budget. HNSW-SQ8
-(M=32, efSearch=128) answers in 0.14 ms at 100k (recall@10 0.93) and 0.6 ms at 1M, but its
-recall@10 there is only 0.83 on the benchmark's replicated vectors: tuning it is still open. Below the limit exact search is fast and perfect,
-so every event of a few hundred or thousand companies is exact. HNSW cannot remove vectors:
-removed ids are remembered, filtered out of results, and the index is rebuilt from its
-own stored vectors once they exceed `REBUILD_DELETED_SHARE` of it.
+supports `remove_ids`) up to `EXACT_LIMIT` sentences per side, IVF over float16 vectors
+(`IndexIVFScalarQuantizer` QT_fp16, inner product, `ivf_nlist` lists) above it.
 
-FAISS uses OpenMP; one query on two threads was about 5x slower than on one on the shared-core
-VM, so searches run with `omp_set_num_threads(1)` (builds may use more). faiss is imported lazily.
+`bench/matching_speed.py` (one query thread, 384-d, vectors replicated from ~4 400 distinct
+embedded company texts with noise at their nearest-neighbour scale) measured on this 2-core VM:
+
+- exact: p50 0.28 ms at 10k, 8.0 ms (p99 8.6 ms quiet, 18 ms under load) at 100k, 62 ms at 1M.
+  `EXACT_LIMIT` = 50 000 sentences (about 15 000 companies) keeps its p99 under the 10 ms budget
+  even on a loaded machine, and every event of a few thousand companies exact.
+- IVF-fp16 at 1M (2048 lists, 41 scanned): p50 0.9 ms, p99 5 ms, recall@10 0.998, 743 MiB,
+  built (k-means on a 50 000 sample, then assignment) in 28-33 s; at 100k 0.8 ms, recall 0.998.
+- rejected: IVF-SQ8 (380 MiB) tops out at recall@10 0.94 (8-bit error among close neighbours);
+  IVF-Flat is as accurate as fp16 at twice the memory (1.5 GB); 4096 lists at 1M doubled the
+  build (95 s) for no recall; HNSW-SQ8 stays at recall 0.93-0.96 at 100k (M 16/32,
+  efConstruction 40/100, efSearch up to 512), and HNSW-fp16 (M=32, efConstruction=40) reached
+  only 0.86 at 1M with efSearch 512 (dense clusters of near-duplicates hurt the graph), and it
+  cannot remove vectors.
+
+IVF scans `nprobe` lists or, while lists are short, as many as hold `IVF_SCAN_BUDGET` vectors
+(`SentenceIndex.probes`). An IVF index is trained on its first batch (`rebuild` gives it all
+vectors at once) and retrained from its stored vectors when its size calls for twice the lists
+(`needs_retraining`, about each 4x growth: a put then takes ~30 s at 1M). IVF and flat remove
+vectors physically (`remove_ids`, ~5 ms at 1M); HNSW (still loadable, and converted to IVF on the
+next change of a large store) cannot: removed ids are remembered, filtered out of results, and
+the index is rebuilt from its own stored vectors once they exceed `REBUILD_DELETED_SHARE` of it.
+
+FAISS uses OpenMP; one query on two threads was 5-80x slower than on one on the shared-core VM,
+so searches and removals run with `omp_set_num_threads(1)`. Builds use `BUILD_THREADS` = 1: on
+this VM a second thread did not speed them up (1M: 27.8 s on 1 thread, 33.0 s on 2; 100k:
+2.9 s vs 3.1 s) and the other core stays free for queries. faiss is imported lazily.
 
 Files are written to a temporary name and moved in place with `os.replace`; `manifest.json` is
 written last and names the model, dimension, counts, index kinds and whatever the caller adds
@@ -49,12 +67,13 @@ REBUILD_DELETED_SHARE = 0.2
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
-IVF_NPROBE = 32
+IVF_NPROBE = 16
+IVF_SCAN_BUDGET = 20_000
 IVF_MAX_NLIST = 4096
 IVF_POINTS_PER_LIST = 39
 IVF_TRAIN_SAMPLE = 50_000
 IVF_TRAIN_ITERATIONS = 10
-BUILD_THREADS = 2
+BUILD_THREADS = 1
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 SIDES = ("need", "offer")
@@ -79,13 +98,13 @@ def choose_kind(count: int, exact_limit: int = EXACT_LIMIT) -> str:
 def ivf_nlist(count: int) -> int:
     """Return the IVF list count for `count` vectors.
 
-    The power of two nearest to 4 * sqrt(count), at most `IVF_MAX_NLIST`, and small enough to
-    leave `IVF_POINTS_PER_LIST` training vectors per list (1 for tiny indexes): 1024 at 50 000
-    vectors, 2048 from about 130 000, 4096 from about 520 000.
+    The power of two nearest to 2 * sqrt(count), at most `IVF_MAX_NLIST`, and small enough to
+    leave `IVF_POINTS_PER_LIST` vectors per list (1 for tiny indexes): 512 at 50 000 vectors,
+    1024 from about 130 000, 2048 from about 520 000, 4096 from about 2.1 million.
     """
     if count < 2 * IVF_POINTS_PER_LIST:
         return 1
-    nlist = 2 ** round(math.log2(4 * math.sqrt(count)))
+    nlist = 2 ** round(math.log2(2 * math.sqrt(count)))
     while nlist > 1 and nlist * IVF_POINTS_PER_LIST > count:
         nlist //= 2
     return int(min(nlist, IVF_MAX_NLIST))
@@ -129,6 +148,7 @@ class SentenceIndex:
         ef_search: int = HNSW_EF_SEARCH,
         quantized: bool = True,
         nprobe: int = IVF_NPROBE,
+        scan_budget: int = IVF_SCAN_BUDGET,
     ) -> None:
         """Create an empty index.
 
@@ -137,8 +157,11 @@ class SentenceIndex:
             kind: "flat" (exact), "ivf" (inverted lists, the large-index default) or "hnsw".
             hnsw_m: HNSW graph degree.
             ef_search: HNSW search breadth.
-            quantized: IVF and HNSW store 8-bit scalar-quantized vectors (else float32).
-            nprobe: IVF lists scanned per query.
+            quantized: IVF stores float16 vectors, HNSW 8-bit scalar-quantized ones (else
+                both store float32).
+            nprobe: Fewest IVF lists scanned per query.
+            scan_budget: IVF scans more lists while they hold about this many vectors in
+                all (see `probes`); 0 scans exactly `nprobe` lists.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown index kind {kind!r}")
@@ -148,6 +171,7 @@ class SentenceIndex:
         self.ef_search = ef_search
         self.quantized = quantized
         self.nprobe = nprobe
+        self.scan_budget = scan_budget
         self.deleted: set[int] = set()
         self._index: Any = self._empty(kind, 0)
 
@@ -164,7 +188,7 @@ class SentenceIndex:
                     quantizer,
                     self.dim,
                     nlist,
-                    faiss.ScalarQuantizer.QT_8bit,
+                    faiss.ScalarQuantizer.QT_fp16,
                     faiss.METRIC_INNER_PRODUCT,
                 )
             else:
@@ -173,6 +197,7 @@ class SentenceIndex:
             quantizer.this.disown()
             ivf.cp.niter = IVF_TRAIN_ITERATIONS
             ivf.cp.spherical = True
+            ivf.cp.min_points_per_centroid = IVF_TRAIN_SAMPLE // IVF_MAX_NLIST
             ivf.nprobe = min(self.nprobe, nlist)
             return ivf
         if self.quantized:
@@ -197,6 +222,18 @@ class SentenceIndex:
     def nlist(self) -> int:
         """IVF list count (0 for the other kinds)."""
         return int(self._index.nlist) if self.kind == "ivf" else 0
+
+    def probes(self) -> int:
+        """Return the IVF lists scanned per query: `nprobe`, or more while within the budget.
+
+        With few vectors per list a query's 10 nearest are spread over more lists (at 10 000
+        vectors 16 of 256 lists found 0.96 of them, 32 lists 0.99), so the lists of about
+        `scan_budget` vectors are scanned: 41 of 2048 lists at 1M vectors, 103 of 512 at 100k.
+        """
+        if self.nlist == 0:
+            return 0
+        wanted = math.ceil(self.scan_budget * self.nlist / max(1, self.ntotal))
+        return max(1, min(self.nlist, max(self.nprobe, wanted)))
 
     def needs_retraining(self) -> bool:
         """Whether an IVF index has grown to twice the lists it was trained with."""
@@ -233,7 +270,8 @@ class SentenceIndex:
         if keys.size == 0:
             return
         if self.kind != "hnsw":
-            self._index.remove_ids(_faiss().IDSelectorBatch(keys))
+            with _omp_threads(1):
+                self._index.remove_ids(_faiss().IDSelectorBatch(keys))
             return
         self.deleted.update(int(i) for i in keys)
         if self.ntotal and len(self.deleted) / self.ntotal > REBUILD_DELETED_SHARE:
@@ -302,7 +340,7 @@ class SentenceIndex:
         if self.kind == "hnsw":
             faiss.downcast_index(self._index.index).hnsw.efSearch = max(self.ef_search, fetch)
         elif self.kind == "ivf":
-            self._index.nprobe = min(self.nprobe, self.nlist)
+            self._index.nprobe = self.probes()
         with _omp_threads(1):
             scores, ids = self._index.search(q, fetch)
         if self.deleted:

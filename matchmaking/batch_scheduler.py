@@ -56,6 +56,9 @@ REPAIR_ROUNDS = 3
 REPAIR_CHECKS_PER_REQUEST = 80
 """Work budget of the repair: slot checks per request of the batch (keeps big batches fast)."""
 
+REPAIR_MAX_CHECKS = 300_000
+"""Ceiling of the repair's work budget, whatever the batch size."""
+
 _MAX_EDGE_SLOTS = 4
 """Beyond this many slots from the nearer day edge a slot counts as 'in the middle'."""
 
@@ -448,7 +451,9 @@ class _Scheduler:
             if t >= 0:
                 count[inst.a[r]] += 1
                 count[inst.b[r]] += 1
-        budget = REPAIR_CHECKS_PER_REQUEST * len(inst.requests)
+        budget = tt.checks + min(
+            REPAIR_CHECKS_PER_REQUEST * len(inst.requests), REPAIR_MAX_CHECKS
+        )
         for _ in range(REPAIR_ROUNDS):
             improved = False
             left = sorted(
