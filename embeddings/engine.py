@@ -118,7 +118,7 @@ class EmbeddingMatchEngine:
             config: Scoring settings.
             exact_companies: Up to this many companies every one is scored exactly.
             csls_companies: Up to this many companies the CSLS hub correction is applied.
-            exact_limit: Sentences per side kept in an exact FAISS index (HNSW above).
+            exact_limit: Sentences per side kept in an exact FAISS index (IVF above).
         """
         self._encoder = encoder
         self._vectors = vectors

@@ -10,11 +10,12 @@ supports `remove_ids`) up to `EXACT_LIMIT` sentences per side, IVF over float16 
 `bench/matching_speed.py` (one query thread, 384-d, vectors replicated from ~4 400 distinct
 embedded company texts with noise at their nearest-neighbour scale) measured on this 2-core VM:
 
-- exact: p50 0.28 ms at 10k, 8.0 ms (p99 8.6 ms quiet, 18 ms under load) at 100k, 62 ms at 1M.
+- exact: p50 0.25 ms at 10k, 8-9.4 ms (p99 8.6-9.9 ms quiet, 18 ms loaded) at 100k, 62-78 ms
+  at 1M.
   `EXACT_LIMIT` = 50 000 sentences (about 15 000 companies) keeps its p99 under the 10 ms budget
   even on a loaded machine, and every event of a few thousand companies exact.
 - IVF-fp16 at 1M (2048 lists, 41 scanned): p50 0.9 ms, p99 5 ms, recall@10 0.998, 743 MiB,
-  built (k-means on a 50 000 sample, then assignment) in 28-33 s; at 100k 0.8 ms, recall 0.998.
+  built (k-means on a 50 000 sample, then assignment) in 28-46 s; at 100k 0.8 ms, recall 0.998.
 - rejected: IVF-SQ8 (380 MiB) tops out at recall@10 0.94 (8-bit error among close neighbours);
   IVF-Flat is as accurate as fp16 at twice the memory (1.5 GB); 4096 lists at 1M doubled the
   build (95 s) for no recall; HNSW-SQ8 stays at recall 0.93-0.96 at 100k (M 16/32,
@@ -32,8 +33,8 @@ the index is rebuilt from its own stored vectors once they exceed `REBUILD_DELET
 
 FAISS uses OpenMP; one query on two threads was 5-80x slower than on one on the shared-core VM,
 so searches and removals run with `omp_set_num_threads(1)`. Builds use `BUILD_THREADS` = 1: on
-this VM a second thread did not speed them up (1M: 27.8 s on 1 thread, 33.0 s on 2; 100k:
-2.9 s vs 3.1 s) and the other core stays free for queries. faiss is imported lazily.
+this VM a second thread did not speed them up (1M: 29.5 s on 1 thread, 45.7 s on 2, in another
+run 27.8 s vs 33.0 s; 100k: 2.9 s vs 1.6-3.1 s) and the other core stays free for queries. faiss is imported lazily.
 
 Files are written to a temporary name and moved in place with `os.replace`; `manifest.json` is
 written last and names the model, dimension, counts, index kinds and whatever the caller adds

@@ -1,7 +1,8 @@
 """First contact: greeting in the user's language, the language picker, deep links, the menu.
 
-`/start` greets in the Telegram language when there is a catalog for it (else English) and shows
-the language picker; choosing a language starts the registration. `/start <event-code>` joins
+`/start` greets in the Telegram language when there is a catalog for it (else English), offers
+the language picker and asks the first registration question at once; choosing a language asks
+the current question again in that language. `/start <event-code>` joins
 that event. Registered users get their menu. `/language` works at any time, even in the middle of
 the intake, which then goes on in the new language. See `start.mmd`.
 """
@@ -46,13 +47,15 @@ async def cmd_start(ctx: Ctx) -> None:
     if ctx.state.flow == intake.FLOW or intake.FLOW in ctx.state.parked:
         await intake.begin(ctx)
         return
-    ctx.state.enter(FLOW, StartStep.LANGUAGE.value)
+    # The picker is offered, not imposed: the first question follows at once, and choosing
+    # another language asks it again in that language.
     ctx.say(
         ctx._("Welcome to <b>{event}</b>! I will help your company find business partners "
               "and arrange online meetings with them.", event=esc(event.name))
         + "\n\n" + ctx._("Please choose your language:"),
         language_buttons(ctx),
     )
+    await intake.begin(ctx)
 
 
 async def cmd_language(ctx: Ctx) -> None:

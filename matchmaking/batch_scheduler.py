@@ -537,8 +537,13 @@ def _pack_bound(starts: Sequence[int], length: int, gap: int, max_run: int) -> i
     return total
 
 
-def _capacities(inst: _Instance) -> tuple[list[int], list[int]]:
-    """Return upper bounds on meetings per participant and per interpreter."""
+def _capacities(inst: _Instance) -> tuple[list[int], list[int], dict[tuple[int, int], int]]:
+    """Return upper bounds on meetings per participant, per interpreter, per participant-day.
+
+    A participant takes at most, on each of its local days, the smaller of the room left under
+    the daily limit and what fits (break rule included, see `_pack_bound`) into the union of its
+    requests' feasible slots that day; the per-day figures are keyed by (participant, ordinal).
+    """
     n_p, n_slots = len(inst.index), len(inst.start_list)
     wanted = np.zeros((n_p, n_slots), dtype=np.bool_)
     int_wanted = np.zeros((len(inst.interpreters), n_slots), dtype=np.bool_)
@@ -553,6 +558,7 @@ def _capacities(inst: _Instance) -> tuple[list[int], list[int]]:
                 int_wanted[i, c] = True
     fixed_days: list[dict[int, int]] = _Timetable(inst).day_count
     caps = []
+    day_caps: dict[tuple[int, int], int] = {}
     for p in range(n_p):
         by_day: dict[int, list[int]] = {}
         for t in np.flatnonzero(wanted[p]).tolist():
@@ -560,7 +566,9 @@ def _capacities(inst: _Instance) -> tuple[list[int], list[int]]:
         total = 0
         for d, starts in by_day.items():
             room = max(inst.max_day[p] - fixed_days[p].get(d, 0), 0)
-            total += min(room, _pack_bound(starts, inst.length, inst.gap, inst.max_run))
+            cap = min(room, _pack_bound(starts, inst.length, inst.gap, inst.max_run))
+            day_caps[(p, d)] = cap
+            total += cap
         caps.append(min(total, degree[p]))
     int_caps = [
         _pack_bound(
@@ -571,7 +579,7 @@ def _capacities(inst: _Instance) -> tuple[list[int], list[int]]:
         )
         for i in range(len(inst.interpreters))
     ]
-    return caps, int_caps
+    return caps, int_caps, day_caps
 
 
 def _max_flow(n: int, edges: Sequence[tuple[int, int, int]], source: int, sink: int) -> int:
@@ -686,7 +694,7 @@ def schedule_batch(
     inst = _instance(event, companies, requests, existing, interpreters, now, rule)
     scheduler = _Scheduler(inst)
     scheduler.greedy()
-    caps, _ = _capacities(inst)
+    caps, _, _ = _capacities(inst)
     scheduler.repair(caps)
     return scheduler.result()
 
@@ -708,7 +716,7 @@ def upper_bound(
     requests when every participant takes at most what fits into its requests' slots per day.
     """
     inst = _instance(event, companies, requests, existing, interpreters, now, rule)
-    caps, int_caps = _capacities(inst)
+    caps, int_caps, _ = _capacities(inst)
     feasible = [r for r, c in enumerate(inst.cand) if len(c)]
     need = sum(1 for r in feasible if inst.requests[r].need_interpreter)
     by_interpreters = len(feasible) - need + min(need, sum(int_caps))

@@ -75,7 +75,16 @@ async def test_unknown_language_button_is_stale(chat: Chat) -> None:
     assert (await chat.press("st:lang:xx")).toast == "This button is no longer valid."
 
 
-async def test_text_before_choosing_a_language_shows_the_picker(chat: Chat) -> None:
+async def test_start_offers_the_picker_and_asks_the_first_question_at_once(chat: Chat) -> None:
+    start = await chat.cmd("/start")
+    assert find_button(start, "English")
+    assert "name of your company" in text_of(start)
+    response = await chat.say("Acme Solar Ltd")
+    assert "Acme Solar Ltd" in str(await chat.state())
+    assert find_button(response, "Poland"), "the name was taken, the country is asked next"
+
+
+async def test_choosing_a_language_after_start_asks_the_question_again(chat: Chat) -> None:
     await chat.cmd("/start")
-    response = await chat.say("hello")
-    assert find_button(response, "English")
+    response = await chat.press("st:lang:zh_Hans")
+    assert "公司" in text_of(response)
