@@ -582,6 +582,187 @@ def _capacities(inst: _Instance) -> tuple[list[int], list[int], dict[tuple[int, 
     return caps, int_caps, day_caps
 
 
+FloatArray = npt.NDArray[np.float64]
+
+
+class _Lagrangian:
+    """Lagrangian relaxation of the time-indexed model; every multiplier vector gives a bound.
+
+    The model (an integer program whose solutions include every valid schedule): x[r, t] = 1
+    when request r takes grid slot t (t feasible for r, so inside both participants' hours, not
+    blocked, not overlapping a fixed meeting, and, when needed, some interpreter of r's pool
+    free) and, for interpreted requests, y[r, t, i] = 1 when interpreter i joins. Constraints
+    that every valid schedule satisfies:
+
+    * each request at most once: sum_t x[r, t] <= 1;
+    * (P) per participant p and slot t at most one meeting: sum_{r at p} x[r, t] <= 1;
+    * (D) per participant p and local day d at most cap(p, d) meetings, with cap(p, d) from
+      `_capacities` (the daily limit less fixed meetings, and what fits that day);
+    * (W) when two meetings in neighbouring grid slots are back to back (meeting no longer than
+      a slot, and the gap between them shorter than the minimum break), in every
+      `max_back_to_back + 1` consecutive grid slots p holds at most `max_back_to_back` meetings,
+      less its fixed meetings in those slots (all occupied would be a run that is too long);
+    * (I) per interpreter and slot at most one meeting.
+
+    Dualising (P), (D), (W), (I) with multipliers u, v, w, z >= 0 gives, for every request and
+    slot, a price c[r, t] = u[a, t] + u[b, t] + v[a, day] + v[b, day] + w-terms of a and b
+    + (for interpreted requests) the cheapest free interpreter's z[i, t], and the function
+    L(u, v, w, z) = sum u + sum v * cap + sum w * rhs + sum z + sum_r max(0, max_t 1 - c[r, t]).
+    For every schedule S and multipliers >= 0: |S| = sum x <= sum x (1 - c) + (terms of the
+    dualised constraints, each >= their left-hand side times the multiplier) <= L, because x
+    respects the kept constraint (one slot per request) and every dualised right-hand side is
+    at least its left-hand side (weak duality). So min over the multipliers tried is a valid
+    upper bound on the optimum; subgradient steps drive it towards the LP relaxation's value.
+    """
+
+    def __init__(self, inst: _Instance, day_caps: Mapping[tuple[int, int], int]) -> None:
+        self.inst = inst
+        n_p, n_slots = len(inst.index), len(inst.start_list)
+        self.n_p, self.n_slots = n_p, n_slots
+        lengths = np.array([len(c) for c in inst.cand], dtype=np.int64)
+        self.reqs = np.flatnonzero(lengths)
+        self.n_req = len(inst.cand)
+        self.rid: IntArray = np.repeat(np.arange(len(inst.cand), dtype=np.int64), lengths)
+        self.slot: IntArray = (
+            np.concatenate(inst.cand) if len(inst.cand) else np.zeros(0, dtype=np.int64)
+        )
+        self.offsets: IntArray = np.concatenate(([0], np.cumsum(lengths[self.reqs])[:-1])).astype(
+            np.int64
+        )
+        a = np.array(inst.a, dtype=np.int64)
+        b = np.array(inst.b, dtype=np.int64)
+        self.pa: IntArray = a[self.rid] * n_slots + self.slot
+        self.pb: IntArray = b[self.rid] * n_slots + self.slot
+        # Participant-local day of every (participant, slot), as an index into `cap`.
+        zone_days = np.array(inst.zone_days, dtype=np.int64).reshape(len(inst.zone_days), n_slots)
+        first = int(zone_days.min()) if zone_days.size else 0
+        n_days = int(zone_days.max()) - first + 1 if zone_days.size else 1
+        zone_of = np.array(inst.zone_of, dtype=np.int64)
+        self.pday: IntArray = (
+            np.arange(n_p, dtype=np.int64)[:, None] * n_days + zone_days[zone_of] - first
+        ).reshape(-1) if n_p else np.zeros(0, dtype=np.int64)
+        self.cap: FloatArray = np.zeros(n_p * n_days, dtype=np.float64)
+        for (p, d), c in day_caps.items():
+            self.cap[p * n_days + d - first] = c
+        # Break-rule windows: valid starts on the grid, right-hand sides per participant.
+        self.k = inst.max_run + 1
+        step = int(inst.starts[1] - inst.starts[0]) if n_slots > 1 else 0
+        use_windows = (
+            n_slots >= self.k and step > 0 and inst.length <= step and step - inst.length < inst.gap
+            and bool(np.all(np.diff(inst.starts) % step == 0))
+        )
+        self.win_ok = np.zeros(n_slots, dtype=np.bool_)
+        if use_windows:
+            span = inst.starts[self.k - 1:] - inst.starts[: n_slots - self.k + 1]
+            self.win_ok[: n_slots - self.k + 1] = span == (self.k - 1) * step
+        on_grid = np.zeros((n_p, n_slots), dtype=np.int64)
+        for p, xs in enumerate(inst.fixed):
+            for s, _ in xs:
+                t = bisect_left(inst.start_list, s)
+                if t < n_slots and inst.start_list[t] == s:
+                    on_grid[p, t] = 1
+        fixed_in = np.zeros((n_p, n_slots), dtype=np.int64)
+        for j in range(self.k):
+            fixed_in[:, : n_slots - j] += on_grid[:, j:]
+        self.win_rhs: FloatArray = np.maximum(inst.max_run - fixed_in, 0).astype(np.float64)
+        self.win_rhs[:, ~self.win_ok] = 0.0
+        # Interpreters: pools as index lists; per interpreted pair, its pool.
+        self.n_int = len(inst.interpreters)
+        pools = sorted({inst.pool[r] for r in range(len(inst.cand)) if inst.requests[r].need_interpreter})
+        self.pools: list[IntArray] = [np.array(pl, dtype=np.int64) for pl in pools]
+        pool_id = {pl: k for k, pl in enumerate(pools)}
+        need = np.array(
+            [pool_id[inst.pool[r]] if inst.requests[r].need_interpreter else -1
+             for r in range(len(inst.cand))],
+            dtype=np.int64,
+        )
+        pair_pool = need[self.rid] if len(self.rid) else np.zeros(0, dtype=np.int64)
+        self.interp: IntArray = np.flatnonzero(pair_pool >= 0)
+        self.interp_key: IntArray = pair_pool[self.interp] * n_slots + self.slot[self.interp]
+
+    def evaluate(
+        self, u: FloatArray, v: FloatArray, w: FloatArray, z: FloatArray
+    ) -> tuple[float, FloatArray, IntArray]:
+        """Return L at these multipliers, the reduced profit of every pair, the chosen pairs."""
+        n_slots = self.n_slots
+        wc = np.zeros_like(w)
+        for j in range(self.k):
+            wc[:, j:] += w[:, : n_slots - j]
+        price = (u + v[self.pday].reshape(u.shape) + wc).reshape(-1)
+        cost = price[self.pa] + price[self.pb]
+        if len(self.interp):
+            zmin = np.full((max(len(self.pools), 1), n_slots), np.inf)
+            for k, members in enumerate(self.pools):
+                if len(members):
+                    free = self.inst.int_free[members]
+                    zmin[k] = np.where(free, z[members], np.inf).min(axis=0)
+            cost[self.interp] += zmin.reshape(-1)[self.interp_key]
+        profit = 1.0 - cost
+        if not len(profit):
+            return float(u.sum() + v @ self.cap + (w * self.win_rhs).sum() + z.sum()), profit, self.rid
+        best = np.maximum.reduceat(profit, self.offsets)
+        gain = np.maximum(best, 0.0)
+        value = float(u.sum() + v @ self.cap + (w * self.win_rhs).sum() + z.sum() + gain.sum())
+        top = np.repeat(best, np.diff(np.append(self.offsets, len(profit))))
+        hit = np.flatnonzero((profit >= top) & (profit > 0.0))
+        _, first = np.unique(self.rid[hit], return_index=True)
+        return value, profit, hit[first]
+
+    def bound(self, iterations: int, lower: float = 0.0, patience: int = 5, theta0: float = 1.0) -> tuple[float, FloatArray]:
+        """Run subgradient steps; return the smallest L seen and the prices where it was seen."""
+        n_p, n_slots = self.n_p, self.n_slots
+        u = np.zeros((n_p, n_slots))
+        v = np.zeros(len(self.cap))
+        w = np.zeros((n_p, n_slots))
+        z = np.zeros((self.n_int, n_slots))
+        best, best_profit = np.inf, np.zeros(len(self.slot))
+        theta, stall = theta0, 0
+        for _ in range(iterations):
+            value, profit, chosen = self.evaluate(u, v, w, z)
+            if value < best - 1e-9:
+                best, best_profit, stall = value, profit, 0
+            else:
+                stall += 1
+                if stall >= patience:
+                    theta, stall = theta / 2, 0
+            occ = np.bincount(self.pa[chosen], minlength=n_p * n_slots) + np.bincount(
+                self.pb[chosen], minlength=n_p * n_slots
+            )
+            occ = occ.astype(np.float64).reshape(n_p, n_slots)
+            gu = 1.0 - occ
+            gv = self.cap - np.bincount(self.pday, weights=occ.reshape(-1), minlength=len(self.cap))
+            wocc = np.zeros_like(occ)
+            for j in range(self.k):
+                wocc[:, : n_slots - j] += occ[:, j:]
+            gw = np.where(self.win_ok, self.win_rhs - wocc, 0.0)
+            gz = np.zeros_like(z)
+            if len(self.interp):
+                gz += 1.0
+                ci = np.intersect1d(chosen, self.interp, assume_unique=True)
+                if len(ci):
+                    keys = np.searchsorted(self.interp, ci)
+                    for k, members in enumerate(self.pools):
+                        mine = ci[self.interp_key[keys] // n_slots == k]
+                        if not len(mine) or not len(members):
+                            continue
+                        ts = self.slot[mine]
+                        free = self.inst.int_free[members][:, ts]
+                        pick = members[np.where(free, z[members][:, ts], np.inf).argmin(axis=0)]
+                        np.subtract.at(gz, (pick, ts), 1.0)
+            grads = [(u, gu), (v, gv), (w, gw), (z, gz)]
+            norm = 0.0
+            for x, g in grads:
+                g[(x <= 0.0) & (g > 0.0)] = 0.0
+                norm += float((g * g).sum())
+            if norm <= 0.0:
+                break
+            target = lower if lower > 0 else 0.95 * best
+            step = theta * max(value - target, 1e-3) / norm
+            for x, g in grads:
+                np.maximum(x - step * g, 0.0, out=x)
+        return best, best_profit
+
+
 def _max_flow(n: int, edges: Sequence[tuple[int, int, int]], source: int, sink: int) -> int:
     """Return the value of a maximum flow (Dinic, with a greedy start)."""
     head: list[list[int]] = [[] for _ in range(n)]
