@@ -194,7 +194,10 @@ async def _poll(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
     Updates are handled one at a time, in order (like python-telegram-bot's default); at the end
     the handled updates are confirmed to Telegram so a restart does not see them again.
     """
-    await bot.delete_webhook(drop_pending_updates=False)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+    except Exception as exc:  # a Bot API server without webhooks still serves getUpdates
+        logger.warning("deleteWebhook failed (%s); polling anyway", type(exc).__name__)
     tracker = _UpdateTracker()
     dispatcher.update.outer_middleware(tracker)
     polling = asyncio.create_task(
