@@ -26,6 +26,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 emb_app = typer.Typer(help="Embedding model tools.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(emb_app, name="embeddings")
+interp_app = typer.Typer(help="The organizer's interpreter pool.", no_args_is_help=True)
+app.add_typer(interp_app, name="interpreters")
 
 
 def _settings(**overrides: Any) -> Any:
@@ -215,6 +217,55 @@ def embeddings_export(
 
     path = export_bundled_model(out_dir)
     typer.echo(f"exported to {path}")
+
+
+@interp_app.command("add")
+def interpreters_add(
+    interpreter_id: Annotated[str, typer.Argument(help="Stable id, e.g. li-wei.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    pair: Annotated[
+        list[str], typer.Option(help="Language pair such as zh-hr (repeatable).")
+    ],
+    available: Annotated[
+        list[str] | None,
+        typer.Option(help="UTC interval START/END in ISO format (repeatable; none: always)."),
+    ] = None,
+) -> None:
+    """Add or change an interpreter."""
+    settings = _settings()
+    from bot.operations import parse_interpreter, save_interpreter
+
+    try:
+        interpreter = parse_interpreter(interpreter_id, name, pair, available or [])
+    except ValueError as exc:
+        typer.echo(f"matchbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _run(lambda: save_interpreter(settings, interpreter))
+    typer.echo(f"interpreter {interpreter.id} saved")
+
+
+@interp_app.command("list")
+def interpreters_list() -> None:
+    """List the interpreters."""
+    settings = _settings()
+    from bot.operations import list_interpreters
+
+    for it in _run(lambda: list_interpreters(settings)):
+        pairs = ", ".join(f"{a}-{b}" for a, b in it.language_pairs)
+        slots = ", ".join(f"{s.isoformat()}/{e.isoformat()}" for s, e in it.available) or "always"
+        typer.echo(f"{it.id}\t{it.name}\t{pairs}\t{slots}")
+
+
+@interp_app.command("remove")
+def interpreters_remove(
+    interpreter_id: Annotated[str, typer.Argument(help="The interpreter's id.")],
+) -> None:
+    """Remove an interpreter."""
+    settings = _settings()
+    from bot.operations import remove_interpreter
+
+    _run(lambda: remove_interpreter(settings, interpreter_id))
+    typer.echo(f"interpreter {interpreter_id} removed")
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.importer import RejectedRow, parse_company_file
 from matchmaking.countries import get_country
 from matchmaking.errors import NotFoundError
-from matchmaking.models import MatchSuggestion
+from matchmaking.models import Interpreter, MatchSuggestion
+from matchmaking.validation import parse_languages
 
 PROGRESS_MIN_ROWS = 200
 BATCH = 64
@@ -166,3 +167,70 @@ async def stats_text(settings: Settings) -> str:
             f"{s.follow_ups} follow-ups, {s.no_fit} no fit",
         ]
     )
+
+
+def parse_interpreter(
+    interpreter_id: str, name: str, pairs: list[str], available: list[str]
+) -> Interpreter:
+    """Build an interpreter from command-line values.
+
+    Raises:
+        ValueError: With a readable message when a pair or an interval is malformed.
+    """
+    from datetime import UTC, datetime
+
+    language_pairs = []
+    for pair in pairs:
+        parts = [p for p in pair.replace(":", "-").replace("/", "-").split("-") if p]
+        if len(parts) != 2:
+            raise ValueError(f"a language pair looks like zh-hr, not {pair!r}")
+        a, b = parse_languages(parts)
+        language_pairs.append((a, b))
+    intervals = []
+    for item in available:
+        start_s, sep, end_s = item.partition("/")
+        try:
+            start = datetime.fromisoformat(start_s)
+            end = datetime.fromisoformat(end_s)
+        except ValueError:
+            raise ValueError(f"an interval looks like 2026-12-01T08:00/2026-12-01T12:00, "
+                             f"not {item!r}") from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        end = end if end.tzinfo else end.replace(tzinfo=UTC)
+        if not sep or end <= start:
+            raise ValueError(f"the interval {item!r} must end after it starts")
+        intervals.append((start.astimezone(UTC), end.astimezone(UTC)))
+    if not language_pairs:
+        raise ValueError("give at least one --pair")
+    return Interpreter(interpreter_id.strip(), name.strip() or interpreter_id,
+                       tuple(language_pairs), tuple(intervals))
+
+
+async def save_interpreter(settings: Settings, interpreter: Interpreter) -> None:
+    """Add or change an interpreter of the pool."""
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        await app.services.repos.interpreters.upsert(interpreter)
+    finally:
+        await app.stop()
+
+
+async def list_interpreters(settings: Settings) -> list[Interpreter]:
+    """Return the interpreter pool."""
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        return await app.services.repos.interpreters.list()
+    finally:
+        await app.stop()
+
+
+async def remove_interpreter(settings: Settings, interpreter_id: str) -> None:
+    """Remove an interpreter from the pool."""
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        await app.services.repos.interpreters.delete(interpreter_id)
+    finally:
+        await app.stop()

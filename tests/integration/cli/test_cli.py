@@ -155,3 +155,15 @@ def test_demo_runs_the_whole_event_and_writes_the_report(tmp_path: Path) -> None
     assert "292" in md
     png = (tmp_path / "demo-funnel.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
+
+
+def test_interpreter_pool_is_managed_from_the_cli(env: dict[str, str]) -> None:
+    added = matchbot("interpreters", "add", "li", "--name", "Li Wei", "--pair", "zh-hr",
+                     "--available", "2026-12-01T08:00/2026-12-01T12:00", env=env)
+    assert added.returncode == 0, added.stderr
+    listed = matchbot("interpreters", "list", env=env).stdout
+    assert "li\tLi Wei\tzh_Hans-hr\t2026-12-01T08:00:00+00:00/2026-12-01T12:00:00+00:00" in listed
+    bad = matchbot("interpreters", "add", "x", "--name", "X", "--pair", "zh", env=env)
+    assert bad.returncode == 2 and "zh-hr" in bad.stderr
+    assert matchbot("interpreters", "remove", "li", env=env).returncode == 0
+    assert "Li Wei" not in matchbot("interpreters", "list", env=env).stdout
