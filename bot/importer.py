@@ -135,6 +135,14 @@ def _field(raw: dict[str, Any], name: str) -> str:
     return str(value)
 
 
+def _languages_or_none(value: Any) -> tuple[str, ...]:
+    """Parse languages; an unreadable value falls back to the country's language (not fatal)."""
+    try:
+        return parse_languages(value if isinstance(value, (list, tuple)) else str(value))
+    except ValidationError:
+        return ()
+
+
 def company_from_row(
     raw: dict[str, Any], sections: tuple[Section, ...], event_code: str = ""
 ) -> Company:
@@ -150,8 +158,8 @@ def company_from_row(
     name = validate_name(_field(raw, "name"))
     country = validate_country(_field(raw, "country"))
     offer, need = validate_offer_and_need(_field(raw, "offer"), _field(raw, "need"))
-    language = parse_languages(_field(raw, "language"))
-    spoken = parse_languages(raw.get("languages") or "")
+    language = _languages_or_none(_field(raw, "language"))
+    spoken = _languages_or_none(raw.get("languages") or "")
     languages = tuple(dict.fromkeys(language + spoken))
     if not languages:
         languages = get_country(country).languages[:1] or ("en",)

@@ -213,14 +213,31 @@ def validate_timezone(value: str) -> str:
     return value
 
 
+LANGUAGE_NAMES: dict[str, str] = {
+    "english": "en", "chinese": "zh_Hans", "mandarin": "zh_Hans", "中文": "zh_Hans",
+    "汉语": "zh_Hans", "普通话": "zh_Hans", "albanian": "sq", "shqip": "sq", "bosnian": "bs",
+    "bosanski": "bs", "bulgarian": "bg", "български": "bg", "croatian": "hr", "hrvatski": "hr",
+    "czech": "cs", "čeština": "cs", "cestina": "cs", "estonian": "et", "eesti": "et",
+    "greek": "el", "ελληνικά": "el", "hungarian": "hu", "magyar": "hu", "latvian": "lv",
+    "latviešu": "lv", "lithuanian": "lt", "lietuvių": "lt", "montenegrin": "sr_Latn",
+    "crnogorski": "sr_Latn", "macedonian": "mk", "македонски": "mk", "polish": "pl",
+    "polski": "pl", "romanian": "ro", "română": "ro", "serbian": "sr", "српски": "sr",
+    "srpski": "sr_Latn", "slovak": "sk", "slovenčina": "sk", "slovenian": "sl",
+    "slovene": "sl", "slovenščina": "sl", "german": "de", "deutsch": "de", "russian": "ru",
+    "русский": "ru", "french": "fr", "français": "fr", "italian": "it", "spanish": "es",
+    "ukrainian": "uk", "turkish": "tr",
+}
+
+
 def parse_languages(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Return language codes from a list or a comma/space separated text."""
+    """Return language codes from a list or a comma/space separated text (codes or names)."""
     items = value if isinstance(value, (list, tuple)) else re.split(r"[,;/\s]+", value)
     out: list[str] = []
     for item in items:
         code = str(item).strip().replace("-", "_")
         if not code:
             continue
+        code = LANGUAGE_NAMES.get(code.lower(), code)
         low = code.lower()
         if low in ("zh", "zh_cn", "zh_hans", "cn", "chinese"):
             code = "zh_Hans"

@@ -86,3 +86,10 @@ def test_csv_invalid_utf8_row_is_rejected_alone(tmp_path: Path) -> None:
     assert [c.id for _, c in parsed.companies] == ["pl-1"]
     assert parsed.rejected[0].company_id == "pl-2"
     assert "UTF-8" in parsed.rejected[0].reason
+
+
+def test_language_names_and_unknown_languages_do_not_lose_the_row(tmp_path: Path) -> None:
+    rows = [{**GOOD, "id": "a", "language": "Croatian"}, {**GOOD, "id": "b", "language": "??!"}]
+    parsed = parse_company_file(_write_jsonl(tmp_path / "c.jsonl", rows), DEFAULT_SECTIONS)
+    assert not parsed.rejected
+    assert [c.languages for _, c in parsed.companies] == [("hr",), ("hr",)]

@@ -109,3 +109,8 @@ def test_sizes() -> None:
 
 def test_clean_text_drops_control_characters() -> None:
     assert clean_text("a\x07b\u200b  c") == "ab c"
+
+
+def test_language_names_are_understood() -> None:
+    assert parse_languages("Croatian, English") == ("hr", "en")
+    assert parse_languages("中文 Polski") == ("zh_Hans", "pl")
