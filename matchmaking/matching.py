@@ -1,15 +1,18 @@
 """Cross-lingual scoring of two companies: need meets offer, both ways, sentence by sentence.
 
 The key rule of matchmaking is complementarity: company A's need must be met by B's offer. Each
-text is split in sentences (`matchmaking.text`) and embedded (needs with the `query` role, offers
-with `passage`). A *direction* score need(A)->offer(B) is the best-matching sentence pair, which is
-also the reason shown to the user. The *combined* score is the sum of both directions, so mutual
-interest ranks first while a strong one-way interest still shows.
+text is split in sentences (`matchmaking.text`) and every sentence is embedded in both e5 roles,
+`query` and `passage`. A sentence pair's score is the mean of its centered cosines over the role
+pairs of `ScoringConfig.roles` (need/offer: query/passage, query/query, passage/passage; the *role
+ensemble*, `RoleStats`). A *direction* score need(A)->offer(B) is the best-matching sentence pair,
+which is also the reason shown to the user. The *combined* score is the sum of both directions, so
+mutual interest ranks first while a strong one-way interest still shows.
 
 Raw cosine of multilingual-e5 is a weak cross-lingual ranker: the space is anisotropic and carries
 a language component, so a Chinese need drifts to any Chinese offer and to a few hub vectors. Two
 corrections fix most of it, both computed from running sums kept with the index
-(`CenteringStats`), so they update as companies join and work for small and large events:
+(`CenteringStats`, one set per role pair), so they update as companies join and work for small
+and large events:
 
 1. Centering (all-but-the-top, Mu & Viswanath 2018; language centering, Libovicky et al. 2020):
    subtract the mean of the text's side, shrunk toward zero (`mean_shrink` pseudo-texts), then a
@@ -30,20 +33,25 @@ others from the exploration that chose the settings:
     CSLS k=3 without centering *                        -     -          0.05  0.06
     top-2 PCs removed (all-but-the-top)              0.64  0.83          0.72  0.93
     language centering per side, k=5                 0.50  0.75          0.72  0.85
-    centered: pooled offsets, k=20, 2-dim subspace * 0.61  0.88          0.81  0.97
-    final: centered + CSLS k=3 *                     0.65  0.89          0.83  0.99
+    centered: pooled offsets, k=20, 2-dim subspace * 0.61  0.88          0.80  0.95
+    centered + CSLS k=3 (query/passage only) *       0.65  0.89          0.83  0.99
+    final: role ensemble, centered + CSLS k=3 *         -     -          0.88  0.99
 
-The final r@1 is 0.89 for Chinese queries, 0.77 for CEE queries. The raw figure is that low
-because half of the set is Chinese: without centering every Chinese need finds a Chinese offer
-first. Passage/passage and query/query roles were measured and are worse (two-way r@1 0.64-0.74
-after centering), so needs are queries. `max + 0.5*min` and `min` of the two directions rank worse
+The final r@1 is 0.93 for Chinese queries, 0.82 for CEE queries (0.89 / 0.77 with query/passage
+only). The raw figure is that low because half of the set is Chinese: without centering every
+Chinese need finds a Chinese offer first. Alone, passage/passage and query/query roles were
+measured worse after centering (two-way r@1 0.64-0.74); with CSLS passage/passage reads 0.81 and
+query/query 0.84 (odd 0.89, even 0.80) against query/passage 0.83: no single role pair wins on
+both folds, their mean does (below). The `centered` row was 0.81 / 0.97 in an older run of the
+bench. `max + 0.5*min` and `min` of the two directions rank worse
 than their sum (r@1 0.74-0.80). The best sentence pair (`max`) and the mean over need sentences
 of their best offer sentence scored the same here; `max` is kept because it is the reason shown.
 The English-only all-MiniLM-L6 baseline reaches r@5 0.11 (final method).
 
 Two folds (pairs with odd / even numbers, 44 queries each; a setting is chosen on one fold and read
-on the other). Final method r@1/r@5: odd 0.82/0.98, even 0.84/1.00. Measured and not kept, r@1
-odd / even (baseline 0.82 / 0.84): whole-text cosine of the offer, alone or averaged with the best
+on the other). Final method r@1/r@5: odd 0.89/0.98, even 0.86/1.00 (query/passage only: odd
+0.82/0.98, even 0.84/1.00). Measured and not kept, r@1 odd / even (query/passage baseline 0.82 /
+0.84): whole-text cosine of the offer, alone or averaged with the best
 sentence pair 0.86 / 0.82; mean sentence vector 0.82 / 0.82; per-query z-normalisation of both
 directions 0.82 / 0.77; reciprocal-rank fusion of the two directions (k 1-60) 0.73-0.82 /
 0.80-0.86; Sinkhorn balancing 0.80-0.84 / 0.77-0.93; inverted softmax 0.78-0.80 / 0.77-0.84;
@@ -51,18 +59,39 @@ mutual-best bonus: no change; per-(query, candidate language) score centering 0.
 0.59-0.75; a shrunk LDA over language labels instead of the offset SVD, rank 1-17, 0.77-0.80 /
 0.77-0.82; subspace rank 1/3/4 and shrink 5/50 within +-0.02. A grid of 480 such combinations
 picked 0.93 on one fold and gave 0.84 (and 0.80-0.82) on the other: nothing beats the baseline
-beyond the noise of 44 queries (one query = 0.023). The only consistent gain is an ensemble of
-embedding roles, the mean of the query/passage, query/query and passage/passage direction
-matrices, each centered with its own statistics: r@1 0.89 / 0.86, r@5 0.98 / 1.00 (mean
-reciprocal rank up in both folds, 8 queries better, 3 worse); it doubles embedding time and
-stored vectors and is not implemented yet. The reference 0.94 on 48 companies matches this set's
-difficulty: random 24-pair sub-events (48 companies, no distractors) give r@1 0.94.
+beyond the noise of 44 queries (one query = 0.023).
+
+The only consistent gain is the role ensemble (`bench/matching_quality.py`, role table): the mean
+of the centered cosines of role pairs, each pair centered with its own statistics. r@1 / r@5 /
+mean reciprocal rank, odd | even:
+
+    query/passage (before)                      0.82 0.98 0.878 | 0.84 1.00 0.905
+    + query/query                               0.91 0.98 0.938 | 0.84 1.00 0.905
+    + passage/passage                           0.84 0.95 0.894 | 0.86 1.00 0.919
+    + query/query + passage/passage (kept)      0.89 0.98 0.924 | 0.86 1.00 0.919
+    + all three others (with passage/query)     0.89 0.98 0.927 | 0.84 1.00 0.909
+
+Chosen on the odd fold, +query/query reads no gain on the even one (0.84); chosen on the even fold,
+the three pairs tie with +passage/passage and read 0.89 on the odd one. The three pairs are kept
+as the only subset better on both folds in r@1 and MRR (8 queries better, 1 worse against
+query/passage). Over 500 random halvings of the 44 pairs, the three pairs gained r@1 +0.045 on
+average on the held-out half (worse in 3%), +query/query alone +0.045 (worse in none); the subset
+picked on one half gained +0.039 on the other. Averaging the company direction matrices or the
+sentence-pair cosines (what `RoleStats` rows do, so the reason is one sentence pair) gives the
+same figures here. Small events change by at most 0.01 (table below). The cost: every sentence is
+embedded twice (the import's embedding time doubles) and stored twice, exact scoring works on
+3 x 384-wide rows, and the FAISS candidate search stays on the query/passage vectors alone.
+
+The reference 0.94 on 48 companies matches this set's difficulty: random 24-pair sub-events (48
+companies, no distractors) give r@1 0.93-0.94.
 
 Small events: the dev set's random sub-events of 4-14 companies ranked the partner first 0.25-0.92
 of the time when texts were not centered below 8 per side (raw cosine is near chance) and
 0.69-0.92 with full centering from 2 texts (the side mean of 5 texts holds the partner's own
 vector); shrinking the side mean (`mean_shrink` 8; 2-16 all within 0.01) gives 0.88-1.00 there
-(5 companies 0.96, 6 companies 1.00) and changes nothing at 104 companies.
+(5 companies 0.96, 6 companies 1.00) and changes nothing at 104 companies. In the bench's current
+draw (query/passage, 40 events per size) 4-48 companies give 0.84-0.98; the role ensemble gives
+0.84-0.98 too (+0.01 at 4, 8, 10, 14 and 24 companies, -0.01 at 48).
 
 Pure: standard library and numpy only.
 """
@@ -82,6 +111,19 @@ IntArray = npt.NDArray[np.int64]
 NEED = "need"
 OFFER = "offer"
 SIDES = (NEED, OFFER)
+QUERY = "query"
+PASSAGE = "passage"
+
+RolePair = tuple[str, str]
+"""Embedding roles of one scored combination: (role of need sentences, role of offer sentences)."""
+
+SINGLE_ROLES: tuple[RolePair, ...] = ((QUERY, PASSAGE),)
+# The first pair is also the one of the approximate (FAISS) candidate search.
+ENSEMBLE_ROLES: tuple[RolePair, ...] = ((QUERY, PASSAGE), (QUERY, QUERY), (PASSAGE, PASSAGE))
+
+# Multiply-adds of one matrix product below which OpenBLAS stays on one thread (its threshold is
+# 65 536 x GEMM_MULTITHREAD_THRESHOLD = 262 144 by default).
+BLAS_SINGLE_THREAD_WORK = 196_608
 
 # Language codes that share one text language ("sr" Cyrillic and "sr_Latn" are one language).
 _LANGUAGE_ALIASES = {"zh": "zh_Hans", "zh_CN": "zh_Hans", "sr_Latn": "sr", "sr_Cyrl": "sr"}
@@ -103,6 +145,8 @@ class ScoringConfig:
         no_show_penalty: Subtracted per no-show of the partner.
         max_no_show_penalty: Cap of the no-show penalty.
         mutual_threshold: Both directions at least this high make a suggestion mutual.
+        roles: Role pairs (need role, offer role) whose centered cosines are averaged; the first
+            one also feeds the approximate candidate search.
     """
 
     shrink: float = 20.0
@@ -114,6 +158,13 @@ class ScoringConfig:
     no_show_penalty: float = 0.04
     max_no_show_penalty: float = 0.12
     mutual_threshold: float = 0.12
+    roles: tuple[RolePair, ...] = ENSEMBLE_ROLES
+
+
+def side_roles(roles: Sequence[RolePair], side: str) -> tuple[str, ...]:
+    """Return the distinct embedding roles a side needs for these role pairs, in order."""
+    position = SIDES.index(side)
+    return tuple(dict.fromkeys(pair[position] for pair in roles))
 
 
 def canonical_language(code: str) -> str:
@@ -258,6 +309,92 @@ class CenteringStats:
         return stats
 
 
+@dataclass(slots=True)
+class RoleStats:
+    """Centering statistics of every role pair, and the ensemble vectors built from them.
+
+    Each role pair (need role, offer role) keeps its own `CenteringStats` over the need vectors
+    of its need role and the offer vectors of its offer role. `transform` concatenates a
+    sentence's centered unit vectors of every pair, each scaled by `1/sqrt(pairs)`: the dot
+    product of a need row and an offer row is then the mean of the per-pair centered cosines, and
+    every row is still a unit vector, so the exact scoring code is unchanged. `primary` recovers
+    the first pair's centered vectors (the approximate index's space).
+    """
+
+    dim: int
+    config: ScoringConfig = field(default_factory=ScoringConfig)
+    pairs: list[CenteringStats] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.config.roles:
+            raise ValueError("ScoringConfig.roles needs at least one role pair")
+        if not self.pairs:
+            self.pairs = [CenteringStats(self.dim, self.config) for _ in self.config.roles]
+
+    @property
+    def width(self) -> int:
+        """Return the length of an ensemble vector (`dim` per role pair)."""
+        return self.dim * len(self.config.roles)
+
+    @property
+    def count(self) -> int:
+        """Return the number of sentences counted (both sides)."""
+        return sum(self.pairs[0].side_counts.values())
+
+    def add(
+        self, side: str, language: str, vectors: Mapping[str, npt.NDArray[Any]], sign: int = 1
+    ) -> None:
+        """Count one text's raw vectors, given per role (or remove them with `sign=-1`)."""
+        position = SIDES.index(side)
+        for pair, stats in zip(self.config.roles, self.pairs, strict=True):
+            stats.add(side, language, vectors[pair[position]], sign)
+
+    def remove(self, side: str, language: str, vectors: Mapping[str, npt.NDArray[Any]]) -> None:
+        """Forget one text's vectors (the inverse of `add`)."""
+        self.add(side, language, vectors, sign=-1)
+
+    def transform(
+        self, side: str, language: str, vectors: Mapping[str, npt.NDArray[Any]]
+    ) -> FloatArray:
+        """Return the (n, width) unit ensemble rows of one text's raw vectors given per role."""
+        position = SIDES.index(side)
+        scale = np.float32(1.0 / np.sqrt(len(self.pairs)))
+        blocks = [
+            stats.transform(side, language, vectors[pair[position]]) * scale
+            for pair, stats in zip(self.config.roles, self.pairs, strict=True)
+        ]
+        return np.hstack(blocks).astype(np.float32)
+
+    def primary(self, ensemble: npt.NDArray[Any]) -> FloatArray:
+        """Return the first role pair's centered unit rows of ensemble rows."""
+        return normalize_rows(np.asarray(ensemble)[:, : self.dim])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-compatible snapshot: the role pairs and their statistics."""
+        return {
+            "roles": [list(pair) for pair in self.config.roles],
+            "stats": [stats.to_dict() for stats in self.pairs],
+        }
+
+    @classmethod
+    def matches(cls, data: Any, config: ScoringConfig) -> bool:
+        """Tell whether a snapshot was made with these role pairs (else: rebuild)."""
+        return (
+            isinstance(data, Mapping)
+            and data.get("roles") == [list(pair) for pair in config.roles]
+            and len(data.get("stats", [])) == len(config.roles)
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], config: ScoringConfig | None = None) -> RoleStats:
+        """Rebuild statistics from `to_dict` output (check `matches` first)."""
+        config = config or ScoringConfig()
+        pairs = [CenteringStats.from_dict(item, config) for item in data["stats"]]
+        if not cls.matches(data, config):
+            raise ValueError("The centering statistics were made with other role pairs")
+        return cls(dim=pairs[0].dim, config=config, pairs=pairs)
+
+
 @dataclass(frozen=True, slots=True)
 class BestPairs:
     """Per owner (company), the best-matching sentence pair of one direction.
@@ -271,6 +408,24 @@ class BestPairs:
     scores: npt.NDArray[np.float64]
     query_index: IntArray
     key_index: IntArray
+
+
+def chunked_similarities(queries: FloatArray, keys: FloatArray) -> FloatArray:
+    """Return `queries @ keys.T`, in products small enough to stay on one BLAS thread.
+
+    One ranking multiplies a few query rows by every sentence of the event (1 152 wide with the
+    role ensemble). OpenBLAS splits such a product over its threads, and waking them made the
+    300-company `rank` p99 jump from about 2 ms to 12-40 ms on a 2-core VM; below
+    `BLAS_SINGLE_THREAD_WORK` multiply-adds per product it stays on the calling thread.
+    """
+    rows = max(1, BLAS_SINGLE_THREAD_WORK // max(1, queries.shape[0] * queries.shape[1]))
+    if keys.shape[0] <= rows:
+        result: FloatArray = queries @ keys.T
+        return result
+    out = np.empty((queries.shape[0], keys.shape[0]), dtype=np.result_type(queries, keys))
+    for start in range(0, keys.shape[0], rows):
+        out[:, start : start + rows] = queries @ keys[start : start + rows].T
+    return out
 
 
 def best_pairs(
@@ -293,7 +448,7 @@ def best_pairs(
     k_idx = np.zeros(n_owners, dtype=np.int64)
     if queries.shape[0] == 0 or keys.shape[0] == 0:
         return BestPairs(scores, q_idx, k_idx)
-    sims = queries @ keys.T  # (q, k)
+    sims = chunked_similarities(queries, keys)  # (q, k)
     best_q = sims.argmax(axis=0)
     best = sims[best_q, np.arange(keys.shape[0])].astype(np.float64)
     order = np.lexsort((-best, owner))  # by owner, best first

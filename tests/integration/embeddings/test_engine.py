@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,8 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.engine import EmbeddingMatchEngine
+from matchmaking.matching import SINGLE_ROLES, ScoringConfig
 from matchmaking.models import Company
 from matchmaking.ports import FloatArray
+from matchmaking.text import split_sentences
 
 DIM = 256
 
@@ -24,6 +27,7 @@ class WordEncoder:
 
     def __init__(self) -> None:
         self.embedded: list[str] = []
+        self.roles: set[str] = set()
 
     def _encode(self, texts: Sequence[str]) -> FloatArray:
         self.embedded.extend(texts)
@@ -35,9 +39,11 @@ class WordEncoder:
         return out
 
     def encode_queries(self, texts: Sequence[str]) -> FloatArray:
+        self.roles.add("query")
         return self._encode(texts)
 
     def encode_passages(self, texts: Sequence[str]) -> FloatArray:
+        self.roles.add("passage")
         return self._encode(texts)
 
 
@@ -166,7 +172,54 @@ async def test_unchanged_texts_are_not_embedded_again(tmp_path: Path) -> None:
     await engine.index(
         [companies[0].replace(need="We need installers distributing equipment. And trucks.")]
     )
-    assert encoder.embedded[first:] == ["And trucks."]
+    # The new need sentence, once per role of the ensemble (query and passage).
+    assert encoder.embedded[first:] == ["And trucks.", "And trucks."]
+
+
+async def test_every_sentence_is_embedded_in_the_roles_of_the_ensemble(tmp_path: Path) -> None:
+    companies = world()
+    engine, encoder, _ = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    sentences = [s for c in companies for t in (c.need, c.offer) for s in split_sentences(t)]
+    assert sorted(encoder.embedded) == sorted(sentences * 2)
+    assert encoder.roles == {"query", "passage"}
+    single_encoder = WordEncoder()
+    single = EmbeddingMatchEngine(
+        single_encoder,
+        MemoryVectors(),
+        MemoryCompanies(companies),  # type: ignore[arg-type]
+        tmp_path / "single-index",
+        config=ScoringConfig(roles=SINGLE_ROLES),
+    )
+    await single.index(companies)
+    assert sorted(single_encoder.embedded) == sorted(sentences)
+    assert (await single.rank(companies[0], 1, lambda _: True))[0].partner_id == "install"
+
+
+async def test_an_index_from_before_the_ensemble_is_rebuilt_once(tmp_path: Path) -> None:
+    """A single-role index (the previous format) is rebuilt, embedding only the missing roles."""
+    companies = world()
+    old_encoder, vectors = WordEncoder(), MemoryVectors()
+    old = EmbeddingMatchEngine(
+        old_encoder,
+        vectors,
+        MemoryCompanies(companies),  # type: ignore[arg-type]
+        tmp_path / "index",
+        config=ScoringConfig(roles=SINGLE_ROLES),
+    )
+    await old.index(companies)
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    # The manifest of the single-role engine before the ensemble held bare statistics.
+    manifest["centering"] = manifest["centering"]["stats"][0]
+    (tmp_path / "index" / "manifest.json").write_text(json.dumps(manifest))
+    engine, encoder, _ = engine_for(tmp_path, companies, vectors=vectors)
+    await engine.load()
+    sentences = [s for c in companies for t in (c.need, c.offer) for s in split_sentences(t)]
+    assert sorted(encoder.embedded) == sorted(sentences)  # the one missing role of each
+    assert (await engine.rank(companies[0], 1, lambda _: True))[0].partner_id == "install"
+    again, again_encoder, _ = engine_for(tmp_path, companies, vectors=vectors)
+    await again.load()
+    assert again_encoder.embedded == [] and len(again) == len(companies)
 
 
 async def test_no_shows_lower_the_rank(tmp_path: Path) -> None:
@@ -222,9 +275,9 @@ async def test_candidates_come_from_faiss_above_the_exact_size(tmp_path: Path) -
     engine = EmbeddingMatchEngine(
         encoder,
         vectors,
-        MemoryCompanies(companies),
+        MemoryCompanies(companies),  # type: ignore[arg-type]
         tmp_path / "index",
-        exact_companies=2,  # type: ignore[arg-type]
+        exact_companies=2,
     )
     await engine.index(companies)
     assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"

@@ -95,8 +95,9 @@ async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
     recall1, recall5 = hits1 / len(partners), hits5 / len(partners)
     print(f"dev set: recall@1 {recall1:.3f} recall@5 {recall5:.3f} misses {misses}")
     assert recall5 >= 0.95, misses
-    # Measured 0.83 (0.82 / 0.84 on the odd / even pair folds); 0.78 leaves four queries of slack.
-    assert recall1 >= 0.78
+    # Measured 0.875 with the role ensemble (0.89 / 0.86 on the odd / even pair folds; 0.83 with
+    # query/passage alone); 0.84 leaves three queries of slack.
+    assert recall1 >= 0.84
 
 
 SMALL_EVENT = [

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from matchmaking.matching import (
+    ENSEMBLE_ROLES,
     CenteringStats,
+    RoleStats,
     ScoringConfig,
     adjust,
     best_pairs,
@@ -14,12 +16,14 @@ from matchmaking.matching import (
     is_mutual,
     recall_at_k,
     shares_language,
+    side_roles,
 )
 
 
 def unit(*rows: list[float]) -> np.ndarray:
     arr = np.array(rows, dtype=np.float32)
-    return arr / np.linalg.norm(arr, axis=1, keepdims=True)
+    out: np.ndarray = arr / np.linalg.norm(arr, axis=1, keepdims=True)
+    return out
 
 
 def test_best_pairs_finds_the_best_sentence_of_each_owner() -> None:
@@ -102,3 +106,43 @@ def test_recall_at_k_excludes_self_and_counts_ties_against() -> None:
     scores = np.array([[9.0, 0.5, 0.5], [0.1, 9.0, 0.9], [0.2, 0.3, 9.0]])
     assert recall_at_k(scores, {0: 1, 1: 2}, 1) == 0.5
     assert recall_at_k(scores, {0: 1, 1: 2}, 2) == 1.0
+
+
+def test_role_ensemble_rows_average_the_centered_cosines_of_each_role_pair() -> None:
+    rng = np.random.default_rng(1)
+    dim = 8
+    config = ScoringConfig(roles=ENSEMBLE_ROLES)
+    assert side_roles(config.roles, "need") == ("query", "passage")
+    assert side_roles(config.roles, "offer") == ("passage", "query")
+    texts = [
+        (side, lang, {"query": rng.normal(size=(2, dim)), "passage": rng.normal(size=(2, dim))})
+        for side in ("need", "offer")
+        for lang in ("pl", "zh_Hans", "hu")
+    ]
+    stats = RoleStats(dim, config)
+    single = [CenteringStats(dim, config) for _ in config.roles]
+    for side, lang, vecs in texts:
+        stats.add(side, lang, vecs)
+        for (need_role, offer_role), one in zip(config.roles, single, strict=True):
+            one.add(side, lang, vecs[need_role if side == "need" else offer_role])
+    _, lang_n, need = texts[0]
+    _, lang_o, offer = texts[4]
+    rows_n = stats.transform("need", lang_n, need)
+    rows_o = stats.transform("offer", lang_o, offer)
+    assert rows_n.shape == (2, 3 * dim) and np.allclose(np.linalg.norm(rows_n, axis=1), 1.0)
+    expected = np.mean(
+        [
+            one.transform("need", lang_n, need[nr]) @ one.transform("offer", lang_o, offer[orl]).T
+            for (nr, orl), one in zip(config.roles, single, strict=True)
+        ],
+        axis=0,
+    )
+    assert np.allclose(rows_n @ rows_o.T, expected, atol=1e-5)
+    assert np.allclose(stats.primary(rows_n), single[0].transform("need", lang_n, need["query"]))
+    restored = RoleStats.from_dict(stats.to_dict(), config)
+    assert np.allclose(restored.transform("need", lang_n, need), rows_n)
+    assert not RoleStats.matches(single[0].to_dict(), config)  # a pre-ensemble snapshot
+    assert stats.count == 12
+    for side, lang, vecs in texts:
+        stats.remove(side, lang, vecs)
+    assert stats.count == 0
