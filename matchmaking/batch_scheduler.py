@@ -10,13 +10,14 @@ blocked intervals, existing meetings, daily limits, the break rule, interpreters
    where both have few meetings and slots away from the edges of both business days.
 3. Repair: for each request left over, Kuhn-style augmenting paths of bounded depth: take a
    slot held by one blocking meeting (overlap, daily limit, break, or interpreter), move that
-   meeting to another slot (recursively, at most `REPAIR_DEPTH` moves), and keep the change only
-   when everything fits.
+   meeting to another slot (recursively), and keep the change only when everything fits. The
+   depth grows from `REPAIR_FIRST_DEPTH` to `REPAIR_DEPTH` as shallower passes stop paying,
+   within a time budget proportional to the batch (`schedule_batch`'s `time_limit`).
 
-`upper_bound` gives a valid upper bound on how many requests can be scheduled at all: a request
-needs a feasible slot, and each participant can take at most what fits into the union of its
-requests' slots on each day (under the daily limit and the break rule); the largest fractional
-b-matching under those capacities (a max flow on the bipartite double cover) bounds the optimum.
+`upper_bound` gives a valid upper bound on how many requests can be scheduled at all: the
+smallest of the bounds of `bounds` (feasible requests, interpreter capacity, the max-flow
+relaxation of per-participant capacities, and the Lagrangian dual of the time-indexed model,
+which tends to the LP relaxation's value; each is argued where it is computed).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from time import perf_counter
 from typing import NamedTuple
 
 import numpy as np
@@ -47,17 +49,32 @@ from matchmaking.scheduling import (
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
-REPAIR_DEPTH = 2
-"""Most meetings moved to fit one left-over request."""
+REPAIR_DEPTH = 4
+"""Most meetings moved to fit one left-over request (the repair deepens up to this)."""
 
-REPAIR_ROUNDS = 3
-"""Passes of the repair over the left-over requests."""
+REPAIR_FIRST_DEPTH = 2
+"""Depth of the first repair passes."""
 
-REPAIR_CHECKS_PER_REQUEST = 80
-"""Work budget of the repair: slot checks per request of the batch (keeps big batches fast)."""
+REPAIR_ROUNDS = 6
+"""Most passes of the repair over the left-over requests at each depth."""
 
-REPAIR_MAX_CHECKS = 300_000
+REPAIR_CHECKS_PER_REQUEST = 4000
+"""Work budget of the repair: slot checks per request of the batch (a deterministic ceiling)."""
+
+REPAIR_MAX_CHECKS = 100_000_000
 """Ceiling of the repair's work budget, whatever the batch size."""
+
+REPAIR_SECONDS = 0.25
+"""Time budget of the repair: this much, plus `REPAIR_SECONDS_PER_REQUEST` per request."""
+
+REPAIR_SECONDS_PER_REQUEST = 0.0006
+"""Time budget of the repair per request (1 500 requests: about 1.2 s; 50 000: about 30 s)."""
+
+LAGRANGE_ITERATIONS = 300
+"""Default subgradient steps of the Lagrangian bound."""
+
+LAGRANGE_PATIENCE = 40
+"""Steps without a new best before the subgradient step factor halves."""
 
 _MAX_EDGE_SLOTS = 4
 """Beyond this many slots from the nearer day edge a slot counts as 'in the middle'."""
@@ -376,6 +393,9 @@ class _Scheduler:
     def __init__(self, inst: _Instance) -> None:
         self.inst = inst
         self.tt = _Timetable(inst)
+        self.deadline = 0.0
+        self.max_checks = 0
+        self.exhausted = False
 
     def greedy(self) -> None:
         inst, tt = self.inst, self.tt
@@ -425,7 +445,7 @@ class _Scheduler:
             if interpreter is not None:
                 tt.place(r, t, interpreter)
                 return True
-        if depth == 0:
+        if depth == 0 or self.out_of_budget():
             return False
         visited.add(r)
         for t in slots:
@@ -444,34 +464,47 @@ class _Scheduler:
                 tt.place(q, old_t, old_i)
         return False
 
-    def repair(self, capacity: Sequence[int]) -> None:
+    def out_of_budget(self) -> bool:
+        """Tell whether the repair has spent its work or time budget."""
+        if self.tt.checks > self.max_checks or perf_counter() > self.deadline:
+            self.exhausted = True
+        return self.exhausted
+
+    def repair(self, capacity: Sequence[int], seconds: float) -> None:
+        """Augmenting paths for the left-overs, one move deeper each time a depth stops paying.
+
+        Bounded by `seconds` of wall time and a work ceiling proportional to the batch size.
+        """
         inst, tt = self.inst, self.tt
         count = [0] * len(inst.index)
         for r, t in enumerate(tt.slot_of):
             if t >= 0:
                 count[inst.a[r]] += 1
                 count[inst.b[r]] += 1
-        budget = tt.checks + min(
+        self.deadline = perf_counter() + seconds
+        self.max_checks = tt.checks + min(
             REPAIR_CHECKS_PER_REQUEST * len(inst.requests), REPAIR_MAX_CHECKS
         )
-        for _ in range(REPAIR_ROUNDS):
-            improved = False
-            left = sorted(
-                (r for r, c in enumerate(inst.cand) if len(c) and tt.slot_of[r] < 0),
-                key=lambda r: len(inst.cand[r]),
-            )
-            for r in left:
-                if tt.checks > budget:
-                    return
-                a, b = inst.a[r], inst.b[r]
-                if count[a] >= capacity[a] or count[b] >= capacity[b]:
-                    continue
-                if self.augment(r, REPAIR_DEPTH, set()):
-                    count[a] += 1
-                    count[b] += 1
-                    improved = True
-            if not improved:
-                break
+        self.exhausted = False
+        for depth in range(REPAIR_FIRST_DEPTH, REPAIR_DEPTH + 1):
+            for _ in range(REPAIR_ROUNDS):
+                improved = False
+                left = sorted(
+                    (r for r, c in enumerate(inst.cand) if len(c) and tt.slot_of[r] < 0),
+                    key=lambda r: len(inst.cand[r]),
+                )
+                for r in left:
+                    if self.out_of_budget():
+                        return
+                    a, b = inst.a[r], inst.b[r]
+                    if count[a] >= capacity[a] or count[b] >= capacity[b]:
+                        continue
+                    if self.augment(r, depth, set()):
+                        count[a] += 1
+                        count[b] += 1
+                        improved = True
+                if not improved:
+                    break
 
     def reason(self, r: int) -> UnscheduledReason:
         inst, tt = self.inst, self.tt
@@ -708,27 +741,31 @@ class _Lagrangian:
         _, first = np.unique(self.rid[hit], return_index=True)
         return value, profit, hit[first]
 
-    def bound(self, iterations: int, lower: float = 0.0, patience: int = 5, theta0: float = 1.0) -> tuple[float, FloatArray]:
-        """Run subgradient steps; return the smallest L seen and the prices where it was seen."""
+    def bound(self, iterations: int, lower: float) -> tuple[float, FloatArray]:
+        """Run subgradient steps; return the smallest L seen and the profits where it was seen.
+
+        Polyak steps towards `lower` (a schedule's size, or anything below the optimum); the
+        step factor halves after `LAGRANGE_PATIENCE` steps without a new best.
+        """
         n_p, n_slots = self.n_p, self.n_slots
         u = np.zeros((n_p, n_slots))
         v = np.zeros(len(self.cap))
         w = np.zeros((n_p, n_slots))
         z = np.zeros((self.n_int, n_slots))
         best, best_profit = np.inf, np.zeros(len(self.slot))
-        theta, stall = theta0, 0
+        theta, stall = 2.0, 0
         for _ in range(iterations):
             value, profit, chosen = self.evaluate(u, v, w, z)
             if value < best - 1e-9:
                 best, best_profit, stall = value, profit, 0
             else:
                 stall += 1
-                if stall >= patience:
+                if stall >= LAGRANGE_PATIENCE:
                     theta, stall = theta / 2, 0
-            occ = np.bincount(self.pa[chosen], minlength=n_p * n_slots) + np.bincount(
+            counts = np.bincount(self.pa[chosen], minlength=n_p * n_slots) + np.bincount(
                 self.pb[chosen], minlength=n_p * n_slots
             )
-            occ = occ.astype(np.float64).reshape(n_p, n_slots)
+            occ: FloatArray = counts.astype(np.float64).reshape(n_p, n_slots)
             gu = 1.0 - occ
             gv = self.cap - np.bincount(self.pday, weights=occ.reshape(-1), minlength=len(self.cap))
             wocc = np.zeros_like(occ)
@@ -756,7 +793,7 @@ class _Lagrangian:
                 norm += float((g * g).sum())
             if norm <= 0.0:
                 break
-            target = lower if lower > 0 else 0.95 * best
+            target = min(lower, 0.95 * best) if lower > 0 else 0.95 * best
             step = theta * max(value - target, 1e-3) / norm
             for x, g in grads:
                 np.maximum(x - step * g, 0.0, out=x)
@@ -854,6 +891,7 @@ def schedule_batch(
     *,
     now: datetime | None = None,
     rule: BreakRule = DEFAULT_BREAK_RULE,
+    time_limit: float | None = None,
 ) -> BatchResult:
     """Give as many accepted requests as possible a slot, fairly spread.
 
@@ -865,6 +903,8 @@ def schedule_batch(
         interpreters: The interpreter pool.
         now: Current time (default: the clock); only future slots are used.
         rule: The break rule.
+        time_limit: Seconds the whole run may take, roughly (default: 0.25 s + 0.6 ms per
+            request); the repair stops when they are spent, keeping what it has.
 
     Returns:
         The assignments (ordered by start) and the requests left over with a reason each.
@@ -872,11 +912,14 @@ def schedule_batch(
     Raises:
         KeyError: If a request names a company missing from `companies`.
     """
+    began = perf_counter()
     inst = _instance(event, companies, requests, existing, interpreters, now, rule)
     scheduler = _Scheduler(inst)
     scheduler.greedy()
     caps, _, _ = _capacities(inst)
-    scheduler.repair(caps)
+    if time_limit is None:
+        time_limit = REPAIR_SECONDS + REPAIR_SECONDS_PER_REQUEST * len(requests)
+    scheduler.repair(caps, max(time_limit - (perf_counter() - began), 0.0))
     return scheduler.result()
 
 
@@ -889,15 +932,35 @@ def upper_bound(
     *,
     now: datetime | None = None,
     rule: BreakRule = DEFAULT_BREAK_RULE,
+    iterations: int = LAGRANGE_ITERATIONS,
+    known: int = 0,
 ) -> int:
     """Return a number no schedule can exceed (same arguments as `schedule_batch`).
 
-    The bound is the smallest of: the requests with a feasible slot; those without an interpreter
-    plus what the interpreters can cover; and the largest fractional b-matching of the feasible
-    requests when every participant takes at most what fits into its requests' slots per day.
+    The smallest of the bounds of `bounds` (see there for why each holds).
+
+    Args:
+        iterations: Subgradient steps of the Lagrangian bound (0: skip it; more: tighter).
+        known: Size of some known schedule, to aim the steps (0: a greedy run finds one). It
+            changes only how fast the bound tightens, never its validity.
     """
     inst = _instance(event, companies, requests, existing, interpreters, now, rule)
-    caps, int_caps, _ = _capacities(inst)
+    return min(bounds(inst, iterations, known).values())
+
+
+def bounds(inst: _Instance, iterations: int = LAGRANGE_ITERATIONS, known: int = 0) -> dict[str, int]:
+    """Return valid upper bounds on the optimum, by name.
+
+    * "feasible": requests with at least one feasible slot (the others cannot be scheduled).
+    * "interpreters": requests without an interpreter, plus at most what the interpreters can
+      cover (each at most `_pack_bound` of the slots it could serve).
+    * "flow": the largest fractional b-matching of the feasible requests when every participant
+      takes at most `_capacities` meetings (a max flow on the bipartite double cover: a schedule
+      gives a flow of twice its size, so half the maximum flow bounds it).
+    * "lagrangian": the time-indexed model's Lagrangian dual (`_Lagrangian`), at the best
+      multipliers of `iterations` subgradient steps; it approaches the LP relaxation from above.
+    """
+    caps, int_caps, day_caps = _capacities(inst)
     feasible = [r for r, c in enumerate(inst.cand) if len(c)]
     need = sum(1 for r in feasible if inst.requests[r].need_interpreter)
     by_interpreters = len(feasible) - need + min(need, sum(int_caps))
@@ -911,4 +974,12 @@ def upper_bound(
     edges += [(u, n_p + v, c) for (u, v), c in pairs.items()]
     edges += [(n_p + p, sink, caps[p]) for p in range(n_p) if caps[p]]
     by_flow = _max_flow(2 * n_p + 2, edges, source, sink) // 2
-    return min(len(feasible), by_interpreters, by_flow)
+    out = {"feasible": len(feasible), "interpreters": by_interpreters, "flow": by_flow}
+    if iterations > 0 and feasible:
+        if known <= 0:
+            greedy = _Scheduler(inst)
+            greedy.greedy()
+            known = sum(1 for t in greedy.tt.slot_of if t >= 0)
+        value, _ = _Lagrangian(inst, day_caps).bound(iterations, float(known))
+        out["lagrangian"] = int(np.floor(value + 1e-6))
+    return out

@@ -14,6 +14,8 @@ from matchmaking.batch_scheduler import (
     BatchRequest,
     BatchResult,
     UnscheduledReason,
+    _instance,
+    bounds,
     schedule_batch,
     upper_bound,
 )
@@ -197,7 +199,9 @@ def test_batch_never_breaks_a_rule_and_stays_under_the_bound(
 def _consistent(existing: list[Meeting]) -> bool:
     seen: dict[str, list[Meeting]] = defaultdict(list)
     for m in existing:
-        for x in (m.company_a, m.company_b):
+        for x in (m.company_a, m.company_b, "i:" + (m.interpreter_id or "")):
+            if x == "i:":
+                continue
             if any(o.start < m.end and m.start < o.end for o in seen[x]) or m.company_a == m.company_b:
                 return False
             seen[x].append(m)
@@ -220,3 +224,37 @@ def test_upper_bound_is_at_least_the_exact_optimum(
     assert proven
     assert len(result.assigned) <= optimum <= upper_bound(event, companies, requests, existing,
                                                           pool, now=NOW)
+    # Every bound on its own, the Lagrangian one pushed hard (from a poor aim too), and the LP.
+    inst = _instance(event, companies, requests, existing, pool, NOW, DEFAULT_BREAK_RULE)
+    for iterations, known in ((400, 0), (200, 1)):
+        assert all(v >= optimum for v in bounds(inst, iterations, known).values())
+    lp = model.lp()
+    assert lp is None or lp >= optimum
+
+
+def test_lagrangian_bound_is_tight_where_time_is_scarce() -> None:
+    """Beijing and Warsaw share 07-10 UTC (6 slots) on 23 Oct: 5 fit under the break rule."""
+    event = Event(days=(date(2026, 10, 23),))
+    companies = {"cn": company("cn", "Asia/Shanghai")}
+    companies |= {f"pl{k}": company(f"pl{k}", "Europe/Warsaw") for k in range(8)}
+    requests = [BatchRequest(k, "cn", f"pl{k}") for k in range(8)]
+    inst = _instance(event, companies, requests, [], [], NOW, DEFAULT_BREAK_RULE)
+    found = bounds(inst)
+    assert found["lagrangian"] == 5
+    result = schedule_batch(event, companies, requests, now=NOW)
+    check(event, companies, requests, [], result)
+    assert len(result.assigned) == 5
+
+
+def test_repair_moves_meetings_to_make_room() -> None:
+    """Greedy order can block a pair; the repair moves a meeting so that all three fit."""
+    event = Event(days=(WINTER,))
+    companies = {"cn": company("cn", "Asia/Shanghai"), "cn2": company("cn2", "Asia/Shanghai"),
+                 "pl": company("pl", "Europe/Warsaw"),
+                 "narrow": company("narrow", "Europe/Warsaw", hours_start=time(9),
+                                   hours_end=time(10))}
+    requests = [BatchRequest(1, "cn", "narrow"), BatchRequest(2, "cn2", "narrow"),
+                BatchRequest(3, "cn", "pl"), BatchRequest(4, "cn2", "pl")]
+    result = schedule_batch(event, companies, requests, now=NOW)
+    check(event, companies, requests, [], result)
+    assert len(result.assigned) == 4 == upper_bound(event, companies, requests, now=NOW)
