@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.config import Settings
 from bot.importer import RejectedRow, parse_company_file
 from matchmaking.countries import get_country
@@ -16,6 +18,17 @@ from matchmaking.models import Interpreter, MatchSuggestion
 from matchmaking.validation import parse_languages
 
 PROGRESS_MIN_ROWS = 200
+
+
+@asynccontextmanager
+async def started(settings: Settings) -> AsyncIterator[App]:
+    """Open an App without the dialog for one CLI operation, and close it afterwards."""
+    app = build_app(settings)
+    await app.start(with_dialog=False)
+    try:
+        yield app
+    finally:
+        await app.stop()
 BATCH = 64
 
 
@@ -110,9 +123,7 @@ def suggestion_row(s: MatchSuggestion, name: str, country: str) -> dict[str, Any
 
 async def suggest_for(settings: Settings, company_id: str, limit: int) -> list[dict[str, Any]]:
     """Return the ranked partners of a company as JSON-ready rows."""
-    app = build_app(settings)
-    await app.start(with_dialog=False)
-    try:
+    async with started(settings) as app:
         services = app.services
         if await services.repos.companies.get(company_id) is None:
             raise NotFoundError("Unknown company id {company_id}.", company_id=company_id)
@@ -123,34 +134,24 @@ async def suggest_for(settings: Settings, company_id: str, limit: int) -> list[d
                 continue
             rows.append(suggestion_row(s, partner.name, partner.country))
         return rows
-    finally:
-        await app.stop()
 
 
 async def schedule_all(settings: Settings) -> str:
     """Run the batch scheduler and return its report as text."""
-    app = build_app(settings)
-    await app.start(with_dialog=False)
-    try:
+    async with started(settings) as app:
         result = await app.services.meetings.schedule_all()
-        lines = [f"scheduled: {len(result.scheduled)}", f"unscheduled: {len(result.unscheduled)}"]
-        for request_id, reason in result.unscheduled:
-            lines.append(f"  request {request_id}: {reason}")
-        return "\n".join(lines)
-    finally:
-        await app.stop()
+    lines = [f"scheduled: {len(result.scheduled)}", f"unscheduled: {len(result.unscheduled)}"]
+    for request_id, reason in result.unscheduled:
+        lines.append(f"  request {request_id}: {reason}")
+    return "\n".join(lines)
 
 
 async def stats_text(settings: Settings) -> str:
     """Return the organizer's figures as text."""
     from matchmaking.stats import collect_stats
 
-    app = build_app(settings)
-    await app.start(with_dialog=False)
-    try:
+    async with started(settings) as app:
         s = await collect_stats(app.services.repos)
-    finally:
-        await app.stop()
     countries = ", ".join(
         f"{get_country(code).name if len(code) == 2 else code}: {n}"
         for code, n in s.by_country.items()
@@ -208,29 +209,17 @@ def parse_interpreter(
 
 async def save_interpreter(settings: Settings, interpreter: Interpreter) -> None:
     """Add or change an interpreter of the pool."""
-    app = build_app(settings)
-    await app.start(with_dialog=False)
-    try:
+    async with started(settings) as app:
         await app.services.repos.interpreters.upsert(interpreter)
-    finally:
-        await app.stop()
 
 
 async def list_interpreters(settings: Settings) -> list[Interpreter]:
     """Return the interpreter pool."""
-    app = build_app(settings)
-    await app.start(with_dialog=False)
-    try:
+    async with started(settings) as app:
         return await app.services.repos.interpreters.list()
-    finally:
-        await app.stop()
 
 
 async def remove_interpreter(settings: Settings, interpreter_id: str) -> None:
     """Remove an interpreter from the pool."""
-    app = build_app(settings)
-    await app.start(with_dialog=False)
-    try:
+    async with started(settings) as app:
         await app.services.repos.interpreters.delete(interpreter_id)
-    finally:
-        await app.stop()
