@@ -15,9 +15,9 @@ from babel import Locale, UnknownLocaleError
 from handlers.i18n import N_, Translator
 from handlers.timefmt import format_slot
 from matchmaking.countries import get_country
+from matchmaking.jobs import STRONG_MATCH
 from matchmaking.models import Company, CompanySize, Event, ProfileType
 
-STRONG_MATCH = 0.5
 GOOD_MATCH = 0.3
 
 PROFILE_TYPE_LABELS: dict[ProfileType, str] = {

@@ -17,6 +17,7 @@ from matchmaking.services import MatchingService, Repositories
 
 log = logging.getLogger(__name__)
 
+# A suggestion at least this good is pushed, and shown as a "Strong match".
 STRONG_MATCH = 0.5
 PUSH_LIMIT = 3
 

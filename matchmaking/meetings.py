@@ -15,6 +15,7 @@ from matchmaking.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from matchmaking.matching import shares_language
 from matchmaking.models import (
     Company,
     CompanyStatus,
@@ -50,10 +51,8 @@ class BatchOutcome:
 
 
 def needs_interpreter(a: Company, b: Company) -> bool:
-    """Tell whether two companies share no spoken language."""
-    langs_a = {lang.split("_")[0] for lang in a.languages} or {a.locale.split("_")[0]}
-    langs_b = {lang.split("_")[0] for lang in b.languages} or {b.locale.split("_")[0]}
-    return not (langs_a & langs_b)
+    """Tell whether two companies share no spoken language (the same rule as the suggestions)."""
+    return not shares_language(a.languages or (a.locale,), b.languages or (b.locale,))
 
 
 class MeetingService:

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.app import build_app
 from bot.config import Settings
@@ -25,7 +24,7 @@ from handlers.i18n import Translator
 from handlers.render import score_label
 from matchmaking.countries import get_country
 from matchmaking.errors import MatchbotError
-from matchmaking.models import Company, MatchSuggestion, MeetingStatus, OutcomeKind
+from matchmaking.models import Company, MatchSuggestion, OutcomeKind
 from matchmaking.stats import collect_stats
 
 log = logging.getLogger(__name__)
@@ -150,6 +149,7 @@ async def run_demo(settings: Settings, *, seed: int = 2026) -> str:
         stop()
 
         stats = await collect_stats(services.repos)
+        truth = data.ground_truth()
         by_id = {c.id: c for c in companies}
         report = DemoReport(
             participants_by_country=stats.by_country,
@@ -167,13 +167,11 @@ async def run_demo(settings: Settings, *, seed: int = 2026) -> str:
             intentions=stats.intentions,
             follow_ups=stats.follow_ups,
             no_fit=stats.no_fit,
-            examples=_examples(companies, by_id, suggestions, data),
+            examples=_examples(companies, by_id, suggestions, truth),
             skipped=skipped,
             timings=timings,
         )
-        truth_hits = _precision_at_1(suggestions, data)
-        held_meetings = await services.repos.meetings.list_all([MeetingStatus.HELD])
-        log.info("demo: %d meetings held", len(held_meetings))
+        truth_hits = _precision_at_1(suggestions, truth)
     finally:
         await app.stop()
     md_path, png_path = write_report_files(report, settings.data_dir)
@@ -186,28 +184,26 @@ async def run_demo(settings: Settings, *, seed: int = 2026) -> str:
     return f"{text}\n\nReport: {md_path}\nChart:  {png_path}"
 
 
-def _precision_at_1(suggestions: dict[str, list[MatchSuggestion]], data: Any) -> float | None:
-    truth = getattr(data, "ground_truth", None)
-    if not callable(truth):
-        return None
-    gt: dict[str, set[str]] = truth()
-    judged = [(cid, s[0].partner_id) for cid, s in suggestions.items() if s and gt.get(cid)]
+def _precision_at_1(
+    suggestions: dict[str, list[MatchSuggestion]], truth: dict[str, set[str]]
+) -> float | None:
+    """Return the share of companies whose first suggestion offers what they need."""
+    judged = [(cid, s[0].partner_id) for cid, s in suggestions.items() if s and truth.get(cid)]
     if not judged:
         return None
-    return round(sum(1 for cid, pid in judged if pid in gt[cid]) / len(judged), 3)
+    return round(sum(1 for cid, pid in judged if pid in truth[cid]) / len(judged), 3)
 
 
 def _examples(
     companies: list[Company],
     by_id: dict[str, Company],
     suggestions: dict[str, list[MatchSuggestion]],
-    data: Any,
+    all_truth: dict[str, set[str]],
 ) -> list[ExampleMatch]:
     """Pick three good cross-language matches from different sections."""
     english = Translator("en")
     examples: list[ExampleMatch] = []
     seen_sections: set[str] = set()
-    all_truth: dict[str, set[str]] = data.ground_truth() if hasattr(data, "ground_truth") else {}
     for company in companies:
         if company.text_language != "zh_Hans" or company.section in seen_sections:
             continue
