@@ -69,7 +69,11 @@ class App:
         await self._db.upgrade()
         repos = Repositories.create(self._db)
         encoder = make_encoder(
-            self.settings.embedder, self.settings.embedder_model, self.settings.embedder_threads
+            self.settings.embedder,
+            self.settings.embedder_model,
+            self.settings.embedder_threads,
+            backend=self.settings.embedder_backend,
+            onnx_file=self.settings.embedder_onnx_file,
         )
         engine = EmbeddingMatchEngine(
             encoder, repos.vectors, repos.companies, self.settings.index_dir

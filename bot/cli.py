@@ -210,13 +210,46 @@ def db_upgrade() -> None:
 @emb_app.command("export")
 def embeddings_export(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the model to.")],
+    onnx: Annotated[
+        bool,
+        typer.Option(
+            "--onnx",
+            help="Also write onnx/model.onnx (float32, same vectors) for "
+            "MATCHBOT_EMBEDDER_BACKEND=onnx.",
+        ),
+    ] = False,
+    onnx_int8: Annotated[
+        bool,
+        typer.Option(
+            "--onnx-int8",
+            help="Also write int8 ONNX files (implies --onnx): faster, other vectors, own index.",
+        ),
+    ] = False,
+    int8_config: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--int8-config",
+            help="Optimum int8 configuration for --onnx-int8: avx2 (any x86 CPU, slower), "
+            "avx512_vnni or arm64 (repeatable; default: the one for this CPU).",
+        ),
+    ] = None,
 ) -> None:
-    """Write the bundled model as a sentence-transformers folder."""
+    """Write the bundled model as a sentence-transformers folder, optionally with ONNX files."""
     _settings()
-    from embeddings.export import export_bundled_model
+    from embeddings.export import default_int8_config, export_bundled_model
 
-    path = export_bundled_model(out_dir)
+    configs = (int8_config or [default_int8_config()]) if onnx_int8 else []
+    if int8_config and not onnx_int8:
+        typer.echo("matchbot: --int8-config needs --onnx-int8", err=True)
+        raise typer.Exit(2)
+    try:
+        path = export_bundled_model(out_dir, onnx=onnx, onnx_int8=configs)
+    except MatchbotError as exc:
+        typer.echo(f"matchbot: {exc.render()}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"exported to {path}")
+    for onnx_path in sorted(path.glob("onnx/*.onnx")):
+        typer.echo(f"  {onnx_path.relative_to(path).as_posix()}")
 
 
 @interp_app.command("add")

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     embedder: str = "bundled"
     embedder_model: str = ""
     embedder_threads: int = Field(1, ge=1, le=64)
+    embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
+    embedder_onnx_file: str = ""
     default_locale: str = "en"
     channel: Literal["aiogram", "ptb", "console"] = "aiogram"
     redis_url: str = ""

