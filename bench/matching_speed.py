@@ -1,6 +1,10 @@
 """Suggestion latency: exact vs approximate sentence index at 10k, 100k and 1M vectors.
 
-Run: `python bench/matching_speed.py [--quick] [--sizes 10000,100000] [--probes 8,16,32]`.
+Run: `python bench/matching_speed.py [--quick] [--sizes 10000,100000] [--probes 8,16,32]`, or the
+company-level scenario `python bench/matching_speed.py --companies 100000,1000000 --variants
+pq48,pq48sq8 --k-sent 100,200 [--rerank 0,4] [--k-cap 3200] [--build-threads 1,2]`: companies with the dev set's and the demo
+generator's sentence counts, exact company ranking (both directions) vs the index store's
+candidates + exact re-scoring; generated vectors cached in bench/out (6 GB at 1M).
 
 Vectors have the structure of real ones: about 4 400 distinct company texts (the dev set's
 sentences, every distinct sentence of the demo generator over 200 seeds in its 19 languages,
@@ -24,6 +28,7 @@ import asyncio
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -38,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.encoders import BundledEncoder  # noqa: E402
+from embeddings.index_store import MAX_SENTENCES_PER_TEXT  # noqa: E402
 from matchmaking.text import split_sentences  # noqa: E402
 
 DIM = 384
@@ -46,6 +52,8 @@ SEED = 7
 GEN_PASSAGES = 4000
 GEN_QUERIES = 600
 NOISE = (0.25, 0.6)
+# Score tolerance of the epsilon recall (`epsilon_recall`): a combined score is two cosines.
+EPSILON = 0.01
 
 
 def base_sentences() -> list[str]:
@@ -205,6 +213,25 @@ def row(size: int, label: str, times: list[float], recall: float, mem: float, bu
     )
 
 
+def company_row(
+    size: int,
+    label: str,
+    times: list[float],
+    index_recall: float,
+    brute_recall: float,
+    mem: float,
+    build: str,
+) -> None:
+    """Print one company-level result line with both recalls."""
+    p50, p99 = percentiles(times)
+    print(
+        f"{size:>9,d}  {label:<30} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  recall@10 index "
+        f"{index_recall:.3f} brute {brute_recall:.3f}  mem {mem:6.0f} MiB  build {build}  "
+        f"load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
 def bench_size(
     size: int, base_p: np.ndarray, base_q: np.ndarray, probes: Sequence[int], hnsw: bool
 ) -> None:
@@ -283,6 +310,401 @@ def _build_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         index_store.BUILD_THREADS = previous
+
+
+# ------------------------------------------------------------------ company-level scale scenario
+COMPANY_QUERIES = 200
+VARIANTS = {
+    "pq48": ("ivfpq", {"pq_m": 48, "pq_nbits": 8, "rerank_codec": "f16"}),
+    "pq48sq8": ("ivfpq", {"pq_m": 48, "pq_nbits": 8, "rerank_codec": "sq8"}),
+    "pq32": ("ivfpq", {"pq_m": 32, "pq_nbits": 8, "rerank_codec": "f16"}),
+    "pq32sq8": ("ivfpq", {"pq_m": 32, "pq_nbits": 8, "rerank_codec": "sq8"}),
+    "fs96": ("ivfpq", {"pq_m": 96, "pq_nbits": 4, "rerank_codec": "f16"}),
+    "fs64": ("ivfpq", {"pq_m": 64, "pq_nbits": 4, "rerank_codec": "f16"}),
+    "flat": ("flat", {}),
+}
+
+
+def sentence_count_pairs() -> np.ndarray:
+    """Return (need, offer) sentence counts of every dev-set and generated company (50 seeds)."""
+    from bot.demo.generator import generate_demo_event
+
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "tests/data/devset.jsonl").read_text("utf-8").splitlines()
+    ]
+    texts = [(r["need"], r["offer"]) for r in rows]
+    for seed in range(50):
+        texts += [(c.need, c.offer) for c in generate_demo_event(seed).companies]
+    return np.array([(len(split_sentences(n)), len(split_sentences(o))) for n, o in texts])
+
+
+class Population:
+    """Sentence vectors of `companies` companies, company after company, per side."""
+
+    def __init__(self, companies: int, base_q: np.ndarray, base_p: np.ndarray) -> None:
+        pairs = sentence_count_pairs()
+        cache = ROOT / "bench" / "out" / f"companies_{companies}_{len(base_p)}_{len(pairs)}"
+        self.companies = companies
+        if (cache / "need.npy").exists():
+            self.counts = {s: np.load(cache / f"{s}_counts.npy") for s in ("need", "offer")}
+            self.vectors = {s: np.load(cache / f"{s}.npy") for s in ("need", "offer")}
+        else:
+            rng = np.random.default_rng(SEED + companies)
+            picked = pairs[rng.integers(0, len(pairs), companies)]
+            self.counts = {"need": picked[:, 0].copy(), "offer": picked[:, 1].copy()}
+            # Needs are embedded in the query role, offers in the passage role.
+            self.vectors = {
+                "need": synthesize(base_q, int(picked[:, 0].sum()), rng),
+                "offer": synthesize(base_p, int(picked[:, 1].sum()), rng),
+            }
+            cache.mkdir(parents=True, exist_ok=True)
+            for side in ("need", "offer"):
+                np.save(cache / f"{side}.npy", self.vectors[side])
+                np.save(cache / f"{side}_counts.npy", self.counts[side])
+        self.offsets = {
+            s: np.concatenate([[0], np.cumsum(c)]).astype(np.int64) for s, c in self.counts.items()
+        }
+        self.mean = {s: float(c.mean()) for s, c in self.counts.items()}
+
+    def rows(self, side: str, company: int) -> np.ndarray:
+        """Return one company's sentence vectors on one side."""
+        o = self.offsets[side]
+        return self.vectors[side][o[company] : o[company + 1]]
+
+
+def exact_company_scores(
+    pop: Population, queries: Sequence[int], chunk: int = 50_000, k_max: int = 0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Return exact combined scores and, with `k_max`, exact nearest sentences.
+
+    Returns:
+        (queries, companies) scores: best need->offer + best offer->need (-inf for the query
+        company itself); and per query side ("need": its need sentences against all offers)
+        the `k_max` nearest sentence numbers of each query sentence, best first, queries'
+        sentences stacked in order (what an exact flat index would return).
+    """
+    total = np.zeros((len(queries), pop.companies), np.float32)
+    nearest: dict[str, np.ndarray] = {}
+    for q_side, k_side in (("need", "offer"), ("offer", "need")):
+        qrows = np.concatenate([pop.rows(q_side, c) for c in queries])
+        qstarts = np.concatenate([[0], np.cumsum([pop.counts[q_side][c] for c in queries])[:-1]])
+        off = pop.offsets[k_side]
+        best_s = np.full((len(qrows), 0), -np.inf, np.float32)
+        best_i = np.zeros((len(qrows), 0), np.int64)
+        for c0 in range(0, pop.companies, chunk):
+            c1 = min(pop.companies, c0 + chunk)
+            sims = qrows @ pop.vectors[k_side][off[c0] : off[c1]].T
+            per_company = np.maximum.reduceat(sims, off[c0:c1] - off[c0], axis=1)
+            total[:, c0:c1] += np.maximum.reduceat(per_company, qstarts, axis=0)
+            if k_max:
+                width = min(k_max, sims.shape[1])
+                part = np.argpartition(-sims, width - 1, axis=1)[:, :width]
+                best_s = np.hstack([best_s, np.take_along_axis(sims, part, 1)])
+                best_i = np.hstack([best_i, part + off[c0]])
+                if best_s.shape[1] > k_max:
+                    keep = np.argpartition(-best_s, k_max - 1, axis=1)[:, :k_max]
+                    best_s = np.take_along_axis(best_s, keep, 1)
+                    best_i = np.take_along_axis(best_i, keep, 1)
+        if k_max:
+            order = np.argsort(-best_s, axis=1, kind="stable")
+            nearest[q_side] = np.take_along_axis(best_i, order, 1)
+    total[np.arange(len(queries)), np.asarray(queries)] = -np.inf
+    return total, nearest
+
+
+def exact_index_top10(
+    pop: Population,
+    queries: Sequence[int],
+    total: np.ndarray,
+    nearest: Mapping[str, np.ndarray],
+    k_sent: int,
+) -> list[list[int]]:
+    """Return the suggestion pipeline's top 10 over an exact index (see `suggest`).
+
+    Candidates are the companies owning the `k_sent` exactly nearest sentences of each query
+    sentence, both directions; they are ranked by their exact combined score.
+    """
+    out = []
+    starts = {
+        s: np.concatenate([[0], np.cumsum([pop.counts[s][c] for c in queries])])
+        for s in ("need", "offer")
+    }
+    other = {"need": "offer", "offer": "need"}
+    for j, company in enumerate(queries):
+        slots = []
+        for q_side in ("need", "offer"):
+            sent = nearest[q_side][starts[q_side][j] : starts[q_side][j + 1], :k_sent].ravel()
+            owners = np.searchsorted(pop.offsets[other[q_side]], sent, side="right") - 1
+            slots.append(owners)
+        cand = np.unique(np.concatenate(slots))
+        cand = cand[cand != company]
+        out.append(cand[np.argsort(-total[j, cand], kind="stable")[:10]].tolist())
+    return out
+
+
+def overlap(found: Sequence[Sequence[int]], truth: Sequence[Sequence[int]]) -> float:
+    """Return the mean share of each truth list found."""
+    return float(
+        np.mean([len(set(f) & set(t)) / max(1, len(t)) for f, t in zip(found, truth, strict=True)])
+    )
+
+
+def epsilon_recall(
+    found: Sequence[Sequence[int]], total: np.ndarray, eps: float = EPSILON
+) -> float:
+    """Return the share of suggestions within `eps` of the exact 10th best combined score.
+
+    ANN-benchmarks' "epsilon recall": a returned company counts when its exact score is at
+    least the exact 10th best minus `eps`. Among the ~450 noisy copies of each text at 1M
+    companies, the exact order of scores closer than `eps` is the noise of the replication,
+    not a better partner.
+    """
+    tenth = -np.partition(-total, 9, axis=1)[:, 9]
+    shares = [
+        float(np.sum(total[j, list(f)] >= tenth[j] - eps)) / 10 for j, f in enumerate(found)
+    ]
+    return float(np.mean(shares))
+
+
+def top10(scores: np.ndarray) -> np.ndarray:
+    """Return the 10 best columns per row."""
+    part = np.argpartition(-scores, 10, axis=1)[:, :10]
+    return np.take_along_axis(part, np.argsort(-np.take_along_axis(scores, part, 1), 1), 1)
+
+
+def suggest(store: Any, pop: Population, company: int, k_sent: int, rerank: int = 0) -> list[int]:
+    """Company suggestion through the index store: the slots owning the k nearest sentences of
+    each query sentence (both directions), scored exactly from the stored vectors, top 10.
+
+    With `rerank`, the k nearest sentences are the exactly re-scored best k of `rerank * k`
+    index candidates (`SentenceIndex.search`), else the index's own first k (`candidates`).
+    """
+    mine = {side: pop.rows(side, company) for side in ("need", "offer")}
+    if rerank:
+        parts = []
+        for side, q_side in (("offer", "need"), ("need", "offer")):
+            index = store.indexes[side]
+            index.rerank_factor = rerank
+            ids = index.search(mine[q_side], k_sent)[1]
+            parts.append(np.unique(ids[ids >= 0] // MAX_SENTENCES_PER_TEXT))
+        slots = np.union1d(*parts)
+    else:
+        slots = np.union1d(
+            store.candidate_slots("offer", mine["need"], k_sent),
+            store.candidate_slots("need", mine["offer"], k_sent),
+        )
+    slots = slots[slots != company]  # the bench's slot numbers are the company numbers
+    total = store.best_scores("offer", mine["need"], slots) + store.best_scores(
+        "need", mine["offer"], slots
+    )
+    return slots[np.argsort(-total, kind="stable")[:10]].tolist()
+
+
+def suggest_bounded(
+    store: Any, pop: Population, company: int, k_sent: int, k_cap: int
+) -> tuple[list[int], int]:
+    """`suggest` with a stopping rule: double k until the 10th best combined score reaches
+    the bound on any company not fetched (the k-th candidate score of each direction, the
+    largest over the query's sentences, summed; PQ estimates) or k reaches `k_cap`.
+
+    Returns:
+        The top 10 and the k it stopped at.
+    """
+    mine = {side: pop.rows(side, company) for side in ("need", "offer")}
+    k = k_sent
+    while True:
+        slots_parts, bound = [], 0.0
+        for side, q_side in (("offer", "need"), ("need", "offer")):
+            scores, ids = store.indexes[side].candidate_scores(mine[q_side], k)
+            slots_parts.append(np.unique(ids[ids >= 0] // MAX_SENTENCES_PER_TEXT))
+            bound += float(scores[:, -1].max()) if scores.shape[1] else -np.inf
+        slots = np.union1d(*slots_parts)
+        slots = slots[slots != company]
+        total = store.best_scores("offer", mine["need"], slots) + store.best_scores(
+            "need", mine["offer"], slots
+        )
+        order = np.argsort(-total, kind="stable")[:10]
+        tenth = float(total[order[-1]]) if len(order) == 10 else -np.inf
+        if tenth >= bound or k >= k_cap:
+            return slots[order].tolist(), k
+        k *= 2
+
+
+def evict(paths: Sequence[Path]) -> None:
+    """Drop these files' pages from the page cache (cold reads)."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def bench_companies(
+    companies: int,
+    base_q: np.ndarray,
+    base_p: np.ndarray,
+    variants: Sequence[str],
+    k_sents: Sequence[int],
+    build_threads: Sequence[int],
+    k_caps: Sequence[int] = (),
+    reranks: Sequence[int] = (0,),
+) -> None:
+    """Print exact vs approximate company suggestion latency, recall, memory and build time.
+
+    Recall@10 is given twice: "index" against the same pipeline over an exact index (the
+    exactly nearest `k_sent` sentences per query sentence, exact combined scores: what the
+    approximate index loses), "brute" against the exact company ranking over every company
+    (what the candidate strategy loses too). Memory counts the resident FAISS codes, the row
+    tables and the memory-mapped re-rank vectors (they must stay in the page cache for the
+    latency). Build threads after the first are timed for the first variant only.
+    """
+    import faiss
+    from threadpoolctl import threadpool_limits
+
+    from embeddings.index_store import IndexStore
+
+    t = time.perf_counter()
+    pop = Population(companies, base_q, base_p)
+    print(
+        f"{companies:>9,d} companies: {len(pop.vectors['need']):,d} need + "
+        f"{len(pop.vectors['offer']):,d} offer sentences (mean {pop.mean['need']:.2f} / "
+        f"{pop.mean['offer']:.2f} per company), ready in {time.perf_counter() - t:.0f} s  "
+        f"load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    rng = np.random.default_rng(SEED)
+    queries = sorted(rng.choice(companies, COMPANY_QUERIES, replace=False).tolist())
+    t = time.perf_counter()
+    with threadpool_limits(2):
+        total, nearest = exact_company_scores(pop, queries, k_max=max(k_sents))
+    truth = top10(total).tolist()
+    index_truth = {k: exact_index_top10(pop, queries, total, nearest, k) for k in k_sents}
+    del nearest
+    print(
+        f"{companies:>9,d}  exact ground truth + exact-index pipeline, {len(queries)} queries, "
+        f"2 BLAS threads: {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
+    for k in k_sents:
+        print(
+            f"{companies:>9,d}  exact index, k={k}: brute recall@10 "
+            f"{overlap(index_truth[k], truth):.3f} (ceiling of the candidate strategy)"
+        )
+    times = []
+    with threadpool_limits(1):
+        for c in queries[: 200 if companies <= 100_000 else 20]:
+            t = time.perf_counter()
+            top10(exact_company_scores(pop, [c], chunk=companies)[0])
+            times.append(time.perf_counter() - t)
+    exact_mem = sum(v.nbytes for v in pop.vectors.values()) / 2**20
+    row(companies, "exact (numpy, 1 thr)", times, 1.0, exact_mem, "-")
+    faiss.omp_set_num_threads(1)
+    for v, name in enumerate(variants):
+        kind, params = VARIANTS[name]
+        for threads in build_threads if v == 0 else build_threads[:1]:
+            folder = Path(tempfile.mkdtemp(prefix=f"speed_{name}_", dir=ROOT / "bench" / "out"))
+            limits = {"flat": (10**12, 10**12), "ivfpq": (0, 0)}[kind]
+            store = IndexStore(folder, "bench", DIM, *limits)
+            for side in ("need", "offer"):
+                store.indexes[side] = store.indexes[side].__class__(
+                    DIM, kind, vector_dir=folder, vector_prefix=side, **params
+                )
+            items = (
+                (f"c{c}", {s: pop.rows(s, c) for s in ("need", "offer")}) for c in range(companies)
+            )
+            t = time.perf_counter()
+            with _build_threads(threads):
+                store.put_many(items)
+            build = time.perf_counter() - t
+            store.save()
+            faiss.omp_set_num_threads(1)
+            codes = (
+                sum(
+                    len(ix.to_bytes()) + (ix.rerank.resident_bytes() if ix.rerank else 0)
+                    for ix in store.indexes.values()
+                )
+                / 2**20
+            )
+            files = [ix.rerank.path for ix in store.indexes.values() if ix.rerank is not None]
+            on_disk = sum(p.stat().st_size for p in files) / 2**20
+            resident = codes + on_disk
+            nlist = store.indexes["offer"].nlist
+            label = f"{name} ivf{nlist}"
+            build_s = f"{build:6.1f} s ({threads} thr)"
+            if threads != build_threads[0]:
+                print(f"{companies:>9,d}  {label:<24} build {build_s}", flush=True)
+                shutil.rmtree(folder)
+                continue
+            for k_sent, rerank in ((k, r) for k in k_sents for r in reranks):
+                with threadpool_limits(1):
+                    for c in queries[:20]:
+                        suggest(store, pop, c, k_sent, rerank)  # warm the page cache
+                    times, found = [], []
+                    for c in queries:
+                        t = time.perf_counter()
+                        got = suggest(store, pop, c, k_sent, rerank)
+                        times.append(time.perf_counter() - t)
+                        found.append(got)
+                company_row(
+                    companies,
+                    f"{label} k={k_sent}" + (f" re-ranked x{rerank}" if rerank else ""),
+                    times,
+                    overlap(found, index_truth[k_sent]),
+                    overlap(found, truth),
+                    resident,
+                    build_s,
+                )
+                print(
+                    f"{companies:>9,d}  {'':<24} epsilon recall@10 (eps {EPSILON}): "
+                    f"{epsilon_recall(found, total):.3f}",
+                    flush=True,
+                )
+            for k_cap in k_caps:
+                with threadpool_limits(1):
+                    times, found, stops = [], [], []
+                    for c in queries:
+                        t = time.perf_counter()
+                        got, stop = suggest_bounded(store, pop, c, k_sents[0], k_cap)
+                        times.append(time.perf_counter() - t)
+                        found.append(got)
+                        stops.append(stop)
+                label_b = f"{label} k={k_sents[0]}..{k_cap} bound"
+                company_row(
+                    companies,
+                    label_b,
+                    times,
+                    float("nan"),
+                    overlap(found, truth),
+                    resident,
+                    build_s,
+                )
+                print(
+                    f"{companies:>9,d}  {'':<24} stopped by the bound: "
+                    f"{np.mean(np.array(stops) < k_cap):.2f}, mean k {np.mean(stops):.0f}",
+                    flush=True,
+                )
+            if files:
+                codec = store.indexes["offer"].rerank.codec
+                print(
+                    f"{companies:>9,d}  {'':<24} memory: {codes:,.0f} MiB codes + row tables, "
+                    f"{on_disk:,.0f} MiB {codec} re-rank vectors (mmapped)"
+                )
+                cold = []
+                with threadpool_limits(1):
+                    for c in queries[:30]:
+                        evict(files)
+                        t = time.perf_counter()
+                        suggest(store, pop, c, k_sents[0])
+                        cold.append(time.perf_counter() - t)
+                p50, p99 = percentiles(cold)
+                print(
+                    f"{companies:>9,d}  {label} k={k_sents[0]} cold page cache: p50 {p50:.2f} ms  max {max(cold) * 1000:.2f} ms",
+                    flush=True,
+                )
+            del store
+            shutil.rmtree(folder)
 
 
 class TableEncoder:
@@ -389,14 +811,41 @@ def main() -> None:
         "--hnsw-max", type=int, default=100_000, help="largest size also timed with HNSW"
     )
     parser.add_argument("--encode", action="store_true", help="also measure encode throughput")
+    parser.add_argument(
+        "--companies", default="", help="company-level scenario sizes, e.g. 10000,100000,1000000"
+    )
+    parser.add_argument("--variants", default="pq48", help=f"of {','.join(VARIANTS)}")
+    parser.add_argument("--k-sent", default="50", help="sentences fetched per query sentence")
+    parser.add_argument("--build-threads", default="1", help="e.g. 1,2 (first one is timed)")
+    parser.add_argument(
+        "--rerank",
+        default="0",
+        help="sentence re-rank factors, e.g. 0,4 (0: the index's own first k sentences)",
+    )
+    parser.add_argument(
+        "--k-cap", default="", help="also time the bounded stopping rule up to these k, e.g. 800"
+    )
     args = parser.parse_args()
     print(
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}  "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}  cpus={os.cpu_count()}  "
         f"faiss {faiss.__version__}  load avg {os.getloadavg()[0]:.1f}"
     )
-    sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     base_q, base_p = base_vectors()
+    if args.companies:
+        for count in (int(c) for c in args.companies.split(",")):
+            bench_companies(
+                count,
+                base_q,
+                base_p,
+                args.variants.split(","),
+                [int(k) for k in args.k_sent.split(",")],
+                [int(t) for t in args.build_threads.split(",")],
+                [int(k) for k in args.k_cap.split(",") if k],
+                [int(r) for r in args.rerank.split(",")],
+            )
+        return
     scale = neighbour_scale(base_p)
     print(
         f"nearest-neighbour distance of the real passage vectors: median {np.median(scale):.3f}"

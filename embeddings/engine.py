@@ -16,6 +16,14 @@ with the ensemble. The FAISS indexes (one per side) hold only the first role pai
 vectors (need as query, offer as passage). CPU-heavy work runs in a thread
 (`asyncio.to_thread`).
 
+Scale limit: the engine keeps every company's raw vectors (per role) and its centered ensemble
+rows in RAM, about 12 KB + 18 KB per company with two sentences a side, so one process serves
+events up to about 100 000 companies. The index store itself reaches a million companies
+(IVF-PQ candidates, 8-bit re-rank copies on disk: `embeddings.index_store`, 1.7 GB for both
+sides); serving that from the engine needs it to score candidates from the store
+(`IndexStore.vectors_of`) instead of its in-RAM population, with the query/passage roles alone
+and without the CSLS statistics. Not built yet.
+
 The index folder is loaded lazily on first use and rebuilt when its manifest does not match the
 company repository (companies added, changed or removed while the bot was down, another model)
 or the role pairs (an index from before the ensemble is rebuilt once from the stored vectors,
@@ -253,15 +261,14 @@ class EmbeddingMatchEngine:
         if drift > RECENTER_DRIFT or self._centered_count == 0:
             self._recenter()
         else:
-            for entry in entries:
-                self._store.put(entry.company_id, self._indexed(entry))
+            self._store.put_many((entry.company_id, self._indexed(entry)) for entry in entries)
         self._population = None
 
     def _recenter(self) -> None:
         """Re-center every stored vector with the current statistics (no embedding)."""
         self._store.clear()
-        for entry in self._entries.values():
-            self._store.put(entry.company_id, self._indexed(entry))
+        # One FAISS add per side: a bulk import trains its index once, at its final size.
+        self._store.put_many((cid, self._indexed(entry)) for cid, entry in self._entries.items())
         self._centered_count = self._stats.count
 
     def _manifest_extra(self) -> dict[str, Any]:

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.index_store import IndexStore, SentenceIndex, choose_kind, ivf_nlist
+from embeddings.index_store import (
+    IndexStore,
+    RerankVectors,
+    SentenceIndex,
+    choose_kind,
+    ivf_nlist,
+    pq_subquantizers,
+)
 from matchmaking.errors import EmbeddingError
 
 DIM = 8
@@ -44,6 +51,13 @@ def test_replace_and_remove_without_rebuild(tmp_path: Path) -> None:
 
 def test_exact_below_the_limit_ivf_above() -> None:
     assert choose_kind(10, exact_limit=100) == "flat" and choose_kind(101, exact_limit=100) == "ivf"
+
+
+def test_ivf_pq_above_the_pq_limit() -> None:
+    assert choose_kind(200, exact_limit=100, pq_limit=300) == "ivf"
+    assert choose_kind(301, exact_limit=100, pq_limit=300) == "ivfpq"
+    assert choose_kind(3_000_000) == "ivfpq" and choose_kind(200_000) == "ivf"
+    assert pq_subquantizers(384) == 48 and pq_subquantizers(8) == 8 and pq_subquantizers(10, 4) == 2
 
 
 def test_ivf_list_count_grows_with_the_square_root() -> None:
@@ -183,3 +197,141 @@ def test_hnsw_removal_is_filtered_then_compacted() -> None:
     assert 7 not in ids.tolist()[0] and len(index) == 29
     index.remove(range(8, 16))
     assert not index.deleted and index.ntotal == len(index) == 21  # rebuilt past 20% removed
+
+
+def pq_store(
+    path: Path, count: int = 120, codec: str = "f16"
+) -> tuple[IndexStore, dict[str, np.ndarray]]:
+    """A store forced to IVF-PQ: companies of 1-3 offer sentences and one need sentence."""
+    store = IndexStore(path, "m", DIM, exact_limit=10, pq_limit=40, rerank_codec=codec)
+    data = clustered(5, 3 * count)
+    offers = {f"c{i}": data[3 * i : 3 * i + 1 + i % 3] for i in range(count)}
+    for i, (cid, vecs) in enumerate(offers.items()):
+        store.put(cid, {"offer": vecs, "need": data[(7 * i) % len(data)][None, :]})
+    return store, offers
+
+
+# Re-rank error: float16, and sq8 over [-1, 1] (fewer than SQ8_MIN_TRAIN first vectors).
+TOLERANCE = {"f16": 1e-3, "sq8": 1e-2}
+
+
+@pytest.mark.parametrize("codec", ["f16", "sq8"])
+def test_ivf_pq_finds_companies_and_scores_them_exactly(tmp_path: Path, codec: str) -> None:
+    store, offers = pq_store(tmp_path, codec=codec)
+    index = store.indexes["offer"]
+    assert index.kind == "ivfpq" and index.rerank is not None and len(index) == 240
+    assert index.rerank.codec == codec and index.rerank.path.suffix == f".{codec}"
+    for cid in ("c4", "c50", "c119"):
+        best = store.search("offer", offers[cid][-1:], 5)
+        assert max(best, key=best.__getitem__) == cid
+        assert best[cid] == pytest.approx(1.0, abs=TOLERANCE[codec])  # re-ranked, not PQ
+    slots = store.candidate_slots("offer", offers["c50"][:1], 10)
+    assert store.slots["c50"] in slots.tolist()
+    scores = store.best_scores("offer", offers["c50"], slots)
+    best_slot = int(slots[int(np.argmax(scores))])
+    assert store.slot_companies(np.array([best_slot])) == ["c50"]
+    vecs, counts = store.vectors_of("offer", ["c50", "nobody", "c4"])
+    assert counts.tolist() == [3, 0, 2]
+    assert np.abs(vecs[:3] - offers["c50"]).max() < TOLERANCE[codec]
+
+
+def test_ivf_pq_removal_and_replacement(tmp_path: Path) -> None:
+    store, offers = pq_store(tmp_path)
+    store.remove("c50")
+    store.put("c4", {"offer": offers["c50"][:1]})  # c4 now offers what c50 offered
+    assert "c50" not in store.search("offer", offers["c50"][:1], 10)
+    best = store.search("offer", offers["c50"][:1], 5)
+    assert max(best, key=best.__getitem__) == "c4"
+    assert store.search("offer", offers["c4"][1:2], 5).get("c4", 0.0) < 0.999
+    index = store.indexes["offer"]
+    ids, _ = index.vectors()
+    assert len(ids) == len(index) == 240 - 3 - 2 + 1
+
+
+def test_ivf_pq_vector_file_is_compacted_after_many_removals(tmp_path: Path) -> None:
+    store, offers = pq_store(tmp_path)
+    first = store.indexes["offer"].rerank
+    assert first is not None
+    store.save()
+    for i in range(0, 60):
+        store.remove(f"c{i}")
+    second = store.indexes["offer"].rerank
+    assert second is not None and second.path != first.path and second.dead_share() < 0.2
+    assert first.path.exists()  # still named by the saved manifest
+    store.save()
+    assert not first.path.exists() and second.path.exists()
+    best = store.search("offer", offers["c99"][:1], 5)
+    assert max(best, key=best.__getitem__) == "c99"
+
+
+@pytest.mark.parametrize("codec", ["f16", "sq8"])
+def test_ivf_pq_store_survives_save_and_load(tmp_path: Path, codec: str) -> None:
+    store, offers = pq_store(tmp_path / "index", codec=codec)
+    store.save({"extra": 2})
+    store.put("late", {"offer": offers["c7"][:1]})  # appended after the save: not kept
+    loaded = IndexStore(tmp_path / "index", "m", DIM, exact_limit=10, pq_limit=40)
+    manifest = loaded.load()
+    assert manifest is not None and manifest["sides"]["offer"]["kind"] == "ivfpq"
+    assert manifest["sides"]["offer"]["codec"] == codec
+    index = loaded.indexes["offer"]
+    assert index.kind == "ivfpq" and index.rerank is not None and index.rerank.rows == 240
+    best = loaded.search("offer", offers["c7"][:1], 5)
+    assert "late" not in best and max(best, key=best.__getitem__) == "c7"
+    loaded.put("new", {"offer": offers["c9"][:1]})  # appends after the cut-off saved rows
+    loaded.remove("c9")
+    best = loaded.search("offer", offers["c9"][:1], 5)
+    assert max(best, key=best.__getitem__) == "new"
+    assert best["new"] == pytest.approx(1, abs=TOLERANCE[codec])
+    assert not list((tmp_path / "index").glob(".*"))
+
+
+def test_an_ivf_store_becomes_ivf_pq_as_it_grows(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path, "m", DIM, exact_limit=10, pq_limit=30)
+    data = clustered(6, 40)
+    kinds = []
+    for i in range(40):
+        store.put(f"c{i}", {"offer": data[i : i + 1]})
+        kinds.append(store.indexes["offer"].kind)
+    assert kinds[5] == "flat" and kinds[20] == "ivf" and kinds[-1] == "ivfpq"
+    assert len(store.indexes["offer"]) == 40
+
+
+def test_bulk_put_picks_the_final_kind_at_once(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path, "m", DIM, exact_limit=10, pq_limit=30)
+    data = clustered(7, 100)
+    store.put_many((f"c{i}", {"offer": data[2 * i : 2 * i + 2]}) for i in range(50))
+    assert store.indexes["offer"].kind == "ivfpq" and len(store.indexes["offer"]) == 100
+    best = store.search("offer", data[31:32], 3)
+    assert max(best, key=best.__getitem__) == "c15"
+
+
+def test_rerank_rows_are_found_when_ids_come_unsorted(tmp_path: Path) -> None:
+    table = RerankVectors(DIM, tmp_path, "offer", codec="f16")
+    data = vectors(8, 6)
+    table.append(np.array([640, 641], np.int64), data[:2])
+    table.append(np.array([64, 65, 66], np.int64), data[2:5])
+    table.remove(np.array([65], np.int64))
+    assert table.row_of(np.array([64, 65, 641, 7], np.int64)).tolist() == [2, -1, 1, -1]
+    got, counts = table.ranges(np.array([64, 640], np.int64), np.array([128, 704], np.int64))
+    assert counts.tolist() == [2, 2]
+    assert np.abs(got - data[[2, 4, 0, 1]]).max() < 1e-3
+
+
+def test_sq8_rerank_rows_take_their_range_from_the_first_vectors(tmp_path: Path) -> None:
+    data = vectors(9, 3000) * np.linspace(0.2, 1.0, DIM, dtype=np.float32)  # narrow dimensions
+    table = RerankVectors(DIM, tmp_path, "need", codec="sq8")
+    ids = np.arange(3000, dtype=np.int64)
+    table.append(ids[:2000], data[:2000])
+    table.append(ids[2000:], data[2000:])
+    assert table.path.stat().st_size == 8 * DIM + 3000 * DIM  # header, then 1 byte a value
+    step = (data[:2000].max(axis=0) - data[:2000].min(axis=0)) * 1.1 / 255
+    error = np.abs(table.read(ids) - data)
+    assert (error.max(axis=0) <= step * 0.51 + 1e-6).all()
+    table.flush()
+    opened = RerankVectors.open(DIM, tmp_path, "need", table.token, table.row_table(), "sq8")
+    assert np.array_equal(opened.read(ids[::7]), table.read(ids[::7]))
+    compact = opened.compacted()
+    assert np.array_equal(compact.read(ids[::7]), table.read(ids[::7]))
+    few = RerankVectors(DIM, tmp_path, "offer", codec="sq8")
+    few.append(ids[:2], data[:2] * 3)  # too few to take a range from: [-1, 1], clipped
+    assert np.abs(few.read(np.arange(2))).max() <= 1.0
