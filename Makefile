@@ -40,6 +40,7 @@ locales: $(STAMP)
 bench: $(STAMP)
 	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_quality.py
 	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_speed.py
+	OMP_WAIT_POLICY=passive $(BIN)/python bench/encode_speed.py
 	$(BIN)/python bench/scheduling.py
 
 run: $(STAMP)
