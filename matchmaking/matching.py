@@ -95,7 +95,9 @@ minutes to encode 300 sentences); English role wrappers ("Buyer is looking for: 
 offers: ...") alone 0.84, added to the ensemble 0.85; CSLS on sentence pairs (k 3-20) before
 the company CSLS 0.85-0.88; weighting the weaker direction more (max + w*min, w 1.25-5; soft
 minimum) 0.85-0.86; a symmetric profile similarity (mean of all centered sentences of both
-sides) added with weight 0.1-1 0.84-0.88. The cross-border filter of the default event
+sides) added with weight 0.1-1 0.84-0.88; the whole profile embedded as one text (need
+then offer, and the reverse; query/passage, passage/passage, query/query roles) alone
+0.48-0.61, added with weight 0.25-1 0.81-0.86. The cross-border filter of the default event
 (`pair_allowed`) leaves r@1 at 0.875. Of the 11 misses, 5 rank a short same-sector distractor
 first and the other 6 confuse neighbouring supply chains (e.g. a Macedonian cable-harness maker);
 all but one partner are in the top 5.
