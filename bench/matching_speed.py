@@ -2,9 +2,17 @@
 
 Run: `python bench/matching_speed.py [--quick] [--sizes 10000,100000] [--probes 8,16,32]`, or the
 company-level scenario `python bench/matching_speed.py --companies 100000,1000000 --variants
-pq48,pq48sq8 --k-sent 100,200 [--rerank 0,4] [--k-cap 3200] [--build-threads 1,2]`: companies with the dev set's and the demo
-generator's sentence counts, exact company ranking (both directions) vs the index store's
-candidates + exact re-scoring; generated vectors cached in bench/out (6 GB at 1M).
+pq48,pq48sq8 --k-sent 100,200 [--rerank 0,4] [--k-cap 3200] [--build-threads 1,2]
+[--population companies|sentences]`: exact company ranking (both directions) vs the index
+store's candidates + exact re-scoring; generated vectors cached in bench/out (6 GB at 1M). With
+`--population companies` (default) every company replicates one real company of the dev set or
+the demo generator (50 seeds, 14 704 companies): its need sentences (query role) and offer
+sentences (passage role) are copied together, each with its own noise, so a company stays one
+business. `--population sentences` draws every sentence on its own, with the real sentence
+counts: a company's sentences then share no business, the adversarial case for a candidate
+search that looks one direction at a time. Recall@10 is printed against the same pipeline over
+an exact index ("index", the issue's definition), against brute force ("brute") and as epsilon
+recall (a suggestion within 0.01 of the exact 10th best score counts).
 
 Vectors have the structure of real ones: about 4 400 distinct company texts (the dev set's
 sentences, every distinct sentence of the demo generator over 200 seeds in its 19 languages,
@@ -152,14 +160,19 @@ def neighbour_scale(base: np.ndarray) -> np.ndarray:
 
 
 def synthesize(
-    base: np.ndarray, count: int, rng: np.random.Generator, scale: np.ndarray | None = None
+    base: np.ndarray,
+    count: int,
+    rng: np.random.Generator,
+    scale: np.ndarray | None = None,
+    picks: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replicate real vectors with noise and some mixing of two, normalized (float32).
 
     Each copy of base vector i gets isotropic noise whose length is `NOISE` (0.25-0.6) times
     i's nearest-neighbour distance `scale[i]`, so copies of one text stay closer to each other
     than to the next distinct text, like rewordings; 30% are also mixed with a random second
-    vector (weight up to 0.5), like a text naming two things.
+    vector (weight up to 0.5), like a text naming two things. `picks` fixes which base vector
+    each copy replicates (default: uniformly random).
     """
     if scale is None:
         scale = neighbour_scale(base)
@@ -168,7 +181,9 @@ def synthesize(
     step = 100_000
     for start in range(0, count, step):
         n = min(step, count - start)
-        pick = rng.integers(0, len(base), n)
+        pick = (
+            rng.integers(0, len(base), n) if picks is None else picks[start : start + n]
+        )
         second = base[rng.integers(0, len(base), n)]
         mix = rng.uniform(0.0, 0.5, (n, 1)) * (rng.random((n, 1)) < 0.3)
         noise = rng.normal(0.0, 1.0, (n, dim)).astype(np.float32)
@@ -325,8 +340,8 @@ VARIANTS = {
 }
 
 
-def sentence_count_pairs() -> np.ndarray:
-    """Return (need, offer) sentence counts of every dev-set and generated company (50 seeds)."""
+def company_texts() -> list[tuple[str, str]]:
+    """Return (need, offer) texts of the dev set's companies and the demo generator's (50 seeds)."""
     from bot.demo.generator import generate_demo_event
 
     rows = [
@@ -336,28 +351,107 @@ def sentence_count_pairs() -> np.ndarray:
     texts = [(r["need"], r["offer"]) for r in rows]
     for seed in range(50):
         texts += [(c.need, c.offer) for c in generate_demo_event(seed).companies]
+    return texts
+
+
+class CompanyTemplates:
+    """Real companies as sentence numbers into embedded sentence tables, one table per side.
+
+    Every distinct need sentence is embedded in the query role and every distinct offer sentence
+    in the passage role (bundled model, cached in bench/out); a template keeps the sentence
+    numbers of one real company's need and offer, so a replicated company stays one business.
+    """
+
+    def __init__(self) -> None:
+        texts = company_texts()
+        split = [(split_sentences(n), split_sentences(o)) for n, o in texts]
+        table: dict[str, dict[str, int]] = {"need": {}, "offer": {}}
+        self.templates: list[tuple[list[int], list[int]]] = []
+        for needs, offers in split:
+            self.templates.append(
+                (
+                    [table["need"].setdefault(x, len(table["need"])) for x in needs],
+                    [table["offer"].setdefault(x, len(table["offer"])) for x in offers],
+                )
+            )
+        digest = hashlib.sha256(
+            "\n".join([*table["need"], "--", *table["offer"]]).encode()
+        ).hexdigest()[:12]
+        cache = ROOT / "bench" / "out" / f"company_sentences_{digest}.npz"
+        if cache.exists():
+            stored = np.load(cache)
+            self.base = {"need": stored["need"], "offer": stored["offer"]}
+        else:
+            encoder = BundledEncoder(threads=2)
+            t = time.perf_counter()
+            self.base = {
+                "need": np.asarray(encoder.encode_queries(list(table["need"])), np.float32),
+                "offer": np.asarray(encoder.encode_passages(list(table["offer"])), np.float32),
+            }
+            print(
+                f"embedded {len(table['need'])} need + {len(table['offer'])} offer distinct "
+                f"company sentences in {time.perf_counter() - t:.1f} s"
+            )
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cache, **self.base)
+        self.distinct = len(set(texts))
+
+
+def sentence_count_pairs() -> np.ndarray:
+    """Return (need, offer) sentence counts of every dev-set and generated company (50 seeds)."""
+    texts = company_texts()
     return np.array([(len(split_sentences(n)), len(split_sentences(o))) for n, o in texts])
 
 
 class Population:
     """Sentence vectors of `companies` companies, company after company, per side."""
 
-    def __init__(self, companies: int, base_q: np.ndarray, base_p: np.ndarray) -> None:
+    def __init__(
+        self,
+        companies: int,
+        base_q: np.ndarray,
+        base_p: np.ndarray,
+        templates: CompanyTemplates | None = None,
+    ) -> None:
+        """Build (or load from bench/out) the population.
+
+        With `templates`, each company replicates a real company (its need and offer sentences
+        together, each with its own noise); without, every sentence is drawn independently
+        (a company's sentences then share no business, the adversarial case for candidates).
+        """
         pairs = sentence_count_pairs()
-        cache = ROOT / "bench" / "out" / f"companies_{companies}_{len(base_p)}_{len(pairs)}"
+        if templates is not None:
+            tag = f"structured_{len(templates.templates)}_{len(templates.base['offer'])}"
+        else:
+            tag = f"{len(base_p)}_{len(pairs)}"
+        cache = ROOT / "bench" / "out" / f"companies_{companies}_{tag}"
         self.companies = companies
         if (cache / "need.npy").exists():
             self.counts = {s: np.load(cache / f"{s}_counts.npy") for s in ("need", "offer")}
             self.vectors = {s: np.load(cache / f"{s}.npy") for s in ("need", "offer")}
         else:
             rng = np.random.default_rng(SEED + companies)
-            picked = pairs[rng.integers(0, len(pairs), companies)]
-            self.counts = {"need": picked[:, 0].copy(), "offer": picked[:, 1].copy()}
-            # Needs are embedded in the query role, offers in the passage role.
-            self.vectors = {
-                "need": synthesize(base_q, int(picked[:, 0].sum()), rng),
-                "offer": synthesize(base_p, int(picked[:, 1].sum()), rng),
-            }
+            self.counts, self.vectors = {}, {}
+            if templates is not None:
+                chosen = rng.integers(0, len(templates.templates), companies)
+                for position, side in enumerate(("need", "offer")):
+                    lists = [templates.templates[t][position] for t in chosen]
+                    self.counts[side] = np.array([len(x) for x in lists], dtype=np.int64)
+                    picks = np.fromiter(
+                        (i for x in lists for i in x),
+                        dtype=np.int64,
+                        count=int(self.counts[side].sum()),
+                    )
+                    base = templates.base[side]
+                    self.vectors[side] = synthesize(base, len(picks), rng, picks=picks)
+            else:
+                picked = pairs[rng.integers(0, len(pairs), companies)]
+                self.counts = {"need": picked[:, 0].copy(), "offer": picked[:, 1].copy()}
+                # Needs are embedded in the query role, offers in the passage role.
+                self.vectors = {
+                    "need": synthesize(base_q, int(picked[:, 0].sum()), rng),
+                    "offer": synthesize(base_p, int(picked[:, 1].sum()), rng),
+                }
             cache.mkdir(parents=True, exist_ok=True)
             for side in ("need", "offer"):
                 np.save(cache / f"{side}.npy", self.vectors[side])
@@ -550,6 +644,7 @@ def bench_companies(
     build_threads: Sequence[int],
     k_caps: Sequence[int] = (),
     reranks: Sequence[int] = (0,),
+    templates: CompanyTemplates | None = None,
 ) -> None:
     """Print exact vs approximate company suggestion latency, recall, memory and build time.
 
@@ -566,7 +661,7 @@ def bench_companies(
     from embeddings.index_store import IndexStore
 
     t = time.perf_counter()
-    pop = Population(companies, base_q, base_p)
+    pop = Population(companies, base_q, base_p, templates)
     print(
         f"{companies:>9,d} companies: {len(pop.vectors['need']):,d} need + "
         f"{len(pop.vectors['offer']):,d} offer sentences (mean {pop.mean['need']:.2f} / "
@@ -823,6 +918,13 @@ def main() -> None:
         help="sentence re-rank factors, e.g. 0,4 (0: the index's own first k sentences)",
     )
     parser.add_argument(
+        "--population",
+        choices=("companies", "sentences"),
+        default="companies",
+        help="companies: replicate real companies (need and offer together); sentences: draw "
+        "every sentence on its own (a company's sentences then share no business)",
+    )
+    parser.add_argument(
         "--k-cap", default="", help="also time the bounded stopping rule up to these k, e.g. 800"
     )
     args = parser.parse_args()
@@ -834,6 +936,16 @@ def main() -> None:
     sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     base_q, base_p = base_vectors()
     if args.companies:
+        templates = CompanyTemplates() if args.population == "companies" else None
+        print(
+            f"population: {args.population}"
+            + (
+                f" ({len(templates.templates)} real company templates, "
+                f"{templates.distinct} distinct)"
+                if templates
+                else " (every sentence drawn on its own)"
+            )
+        )
         for count in (int(c) for c in args.companies.split(",")):
             bench_companies(
                 count,
@@ -844,6 +956,7 @@ def main() -> None:
                 [int(t) for t in args.build_threads.split(",")],
                 [int(k) for k in args.k_cap.split(",") if k],
                 [int(r) for r in args.rerank.split(",")],
+                templates,
             )
         return
     scale = neighbour_scale(base_p)
