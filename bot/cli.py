@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,14 +31,21 @@ interp_app = typer.Typer(help="The organizer's interpreter pool.", no_args_is_he
 app.add_typer(interp_app, name="interpreters")
 
 
+@contextmanager
+def _reported(code: int = 1, kind: type[MatchbotError] = MatchbotError) -> Iterator[None]:
+    """Turn a `kind` error into its one-line message on stderr and exit status `code`."""
+    try:
+        yield
+    except kind as exc:
+        typer.echo(f"matchbot: {exc.render()}", err=True)
+        raise typer.Exit(code) from None
+
+
 def _settings(**overrides: Any) -> Any:
     from bot.config import load_settings
 
-    try:
+    with _reported(2, ConfigError):
         settings = load_settings(**overrides)
-    except ConfigError as exc:
-        typer.echo(f"matchbot: {exc.render()}", err=True)
-        raise typer.Exit(2) from None
     logging.basicConfig(
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -50,10 +58,8 @@ def _settings(**overrides: Any) -> Any:
 
 def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     try:
-        return asyncio.run(coro_factory())  # type: ignore[arg-type]
-    except MatchbotError as exc:
-        typer.echo(f"matchbot: {exc.render()}", err=True)
-        raise typer.Exit(1) from None
+        with _reported():
+            return asyncio.run(coro_factory())  # type: ignore[arg-type]
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 
@@ -242,11 +248,8 @@ def embeddings_export(
     if int8_config and not onnx_int8:
         typer.echo("matchbot: --int8-config needs --onnx-int8", err=True)
         raise typer.Exit(2)
-    try:
+    with _reported():
         path = export_bundled_model(out_dir, onnx=onnx, onnx_int8=configs)
-    except MatchbotError as exc:
-        typer.echo(f"matchbot: {exc.render()}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"exported to {path}")
     for onnx_path in sorted(path.glob("onnx/*.onnx")):
         typer.echo(f"  {onnx_path.relative_to(path).as_posix()}")

@@ -516,14 +516,7 @@ def export_bundled_model(
             Runtime) are missing, an int8 configuration is unknown, or the bundled model
             cannot be read.
     """
-    int8_configs = list(dict.fromkeys(onnx_int8))
-    unknown = [c for c in int8_configs if c not in ONNX_INT8_CONFIGS]
-    if unknown:
-        raise EmbeddingError(
-            "Unknown int8 configuration {config}; use one of {known}.",
-            config=", ".join(unknown),
-            known=", ".join(ONNX_INT8_CONFIGS),
-        )
+    int8_configs = _int8_configs(onnx_int8)
     onnx = onnx or bool(int8_configs)
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists() and not out_dir.is_dir():
@@ -591,6 +584,23 @@ def _quiet_export_logs() -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _int8_configs(configs: Sequence[str]) -> list[str]:
+    """Return the int8 configurations without repeats, refusing unknown ones before any work.
+
+    Raises:
+        EmbeddingError: If a configuration is not a key of `ONNX_INT8_CONFIGS`.
+    """
+    wanted = list(dict.fromkeys(configs))
+    unknown = [c for c in wanted if c not in ONNX_INT8_CONFIGS]
+    if unknown:
+        raise EmbeddingError(
+            "Unknown int8 configuration {config}; use one of {known}.",
+            config=", ".join(unknown),
+            known=", ".join(ONNX_INT8_CONFIGS),
+        )
+    return wanted
+
+
 def _check_onnx_tools() -> None:
     try:
         import onnxruntime  # noqa: F401
@@ -623,6 +633,7 @@ def write_onnx_files(folder: Path, int8_configs: Sequence[str] = ()) -> list[Pat
         EmbeddingError: If the tools are missing, a configuration is unknown, or the export
             fails.
     """
+    int8_configs = _int8_configs(int8_configs)
     _check_onnx_tools()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
@@ -654,9 +665,7 @@ def write_onnx_files(folder: Path, int8_configs: Sequence[str] = ()) -> list[Pat
                     model_kwargs={**provider, "file_name": ONNX_FILE, "subfolder": ONNX_SUBFOLDER},
                 )
             for config in int8_configs:
-                file_name = ONNX_INT8_CONFIGS.get(config)
-                if file_name is None:
-                    raise EmbeddingError("Unknown int8 configuration {config}.", config=config)
+                file_name = ONNX_INT8_CONFIGS[config]
                 if find_onnx_file(folder, file_name) is not None:
                     continue
                 log.info("Quantizing %s to int8 (%s)", folder, config)
