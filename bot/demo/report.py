@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.demo.vocab import language_name
 from matchmaking.countries import get_country
 from matchmaking.models import DEFAULT_SECTIONS, Company
+from matchmaking.stats import EventStats
 
 PUBLISHED_ACCEPTED = (0.40, 0.60)
 PUBLISHED_HELD = (0.75, 0.80)
@@ -73,41 +74,18 @@ class DemoReport:
     """What the demo run counted, as an organizer would report it.
 
     Attributes:
-        participants_by_country: ISO country code -> registered participants.
-        participants_by_section: Section code -> registered participants.
+        stats: The organizer's figures of the event (participants by country and section, the
+            request and meeting funnel, outcomes), as `matchbot stats` shows them.
         suggestions: Partner suggestions shown.
-        requests: Meeting requests sent.
-        accepted: Requests accepted.
-        declined: Requests declined.
-        expired: Requests that expired unanswered.
-        scheduled: Meetings scheduled.
         unscheduled: Accepted requests for which no common slot was found.
-        held: Meetings held.
-        no_shows: Meetings where a side did not come.
-        memorandums: Cooperation memorandums signed.
-        intentions: Cooperation intentions reached.
-        follow_ups: Follow-ups planned.
-        no_fit: Meetings that found no fit.
         examples: Example matches to show.
         skipped: Steps the demo could not run, each with its reason.
         timings: Step name -> seconds it took.
     """
 
-    participants_by_country: dict[str, int] = field(default_factory=dict)
-    participants_by_section: dict[str, int] = field(default_factory=dict)
+    stats: EventStats = field(default_factory=EventStats)
     suggestions: int = 0
-    requests: int = 0
-    accepted: int = 0
-    declined: int = 0
-    expired: int = 0
-    scheduled: int = 0
     unscheduled: int = 0
-    held: int = 0
-    no_shows: int = 0
-    memorandums: int = 0
-    intentions: int = 0
-    follow_ups: int = 0
-    no_fit: int = 0
     examples: list[ExampleMatch] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -115,12 +93,12 @@ class DemoReport:
     @property
     def participants(self) -> int:
         """Return the number of registered participants."""
-        return sum(self.participants_by_country.values())
+        return sum(self.stats.by_country.values())
 
     @property
     def meetings_per_participant(self) -> float:
         """Return meetings held per participant (each meeting counts for both sides)."""
-        return 2 * self.held / self.participants if self.participants else 0.0
+        return 2 * self.stats.held / self.participants if self.participants else 0.0
 
 
 def count_participants(companies: Iterable[Company]) -> tuple[dict[str, int], dict[str, int]]:
@@ -158,26 +136,26 @@ def _section_name(code: str) -> str:
 
 def _funnel_rows(report: DemoReport) -> list[tuple[str, int, str, str]]:
     """Return (step, count, rate, comparison) rows of the funnel."""
-    r = report
+    r, s = report, report.stats
     return [
         ("suggestions shown", r.suggestions, "", ""),
-        ("meeting requests sent", r.requests, "", ""),
-        ("accepted", r.accepted, f"{_rate(r.accepted, r.requests)} of requests",
-         _versus(r.accepted, r.requests, PUBLISHED_ACCEPTED)),
-        ("declined", r.declined, f"{_rate(r.declined, r.requests)} of requests", ""),
-        ("expired", r.expired, f"{_rate(r.expired, r.requests)} of requests", ""),
-        ("meetings scheduled", r.scheduled, f"{_rate(r.scheduled, r.accepted)} of accepted", ""),
-        ("accepted, no common slot", r.unscheduled, f"{_rate(r.unscheduled, r.accepted)} of accepted", ""),
-        ("meetings held", r.held, f"{_rate(r.held, r.scheduled)} of scheduled",
-         _versus(r.held, r.scheduled, PUBLISHED_HELD)),
-        ("no-shows", r.no_shows, f"{_rate(r.no_shows, r.scheduled)} of scheduled", ""),
+        ("meeting requests sent", s.requests, "", ""),
+        ("accepted", s.accepted, f"{_rate(s.accepted, s.requests)} of requests",
+         _versus(s.accepted, s.requests, PUBLISHED_ACCEPTED)),
+        ("declined", s.declined, f"{_rate(s.declined, s.requests)} of requests", ""),
+        ("expired", s.expired, f"{_rate(s.expired, s.requests)} of requests", ""),
+        ("meetings scheduled", s.scheduled, f"{_rate(s.scheduled, s.accepted)} of accepted", ""),
+        ("accepted, no common slot", r.unscheduled, f"{_rate(r.unscheduled, s.accepted)} of accepted", ""),
+        ("meetings held", s.held, f"{_rate(s.held, s.scheduled)} of scheduled",
+         _versus(s.held, s.scheduled, PUBLISHED_HELD)),
+        ("no-shows", s.no_shows, f"{_rate(s.no_shows, s.scheduled)} of scheduled", ""),
     ]  # fmt: skip
 
 
 def _outcomes_line(report: DemoReport) -> str:
     return (
-        f"{report.memorandums} memorandums signed, {report.intentions} cooperation intentions, "
-        f"{report.follow_ups} follow-ups planned, {report.no_fit} no fit "
+        f"{report.stats.memorandums} memorandums signed, {report.stats.intentions} cooperation intentions, "
+        f"{report.stats.follow_ups} follow-ups planned, {report.stats.no_fit} no fit "
         "(the original event: 29 memorandums, 19 intentions)"
     )
 
@@ -191,23 +169,23 @@ def _meetings_line(report: DemoReport) -> str:
 
 def render_text(report: DemoReport) -> str:
     """Return a short console report: participants, funnel, outcomes, examples, skipped steps."""
-    cee = sum(n for code, n in report.participants_by_country.items() if code != "CN")
-    cee_countries = sum(1 for code in report.participants_by_country if code != "CN")
+    cee = sum(n for code, n in report.stats.by_country.items() if code != "CN")
+    cee_countries = sum(1 for code in report.stats.by_country if code != "CN")
     lines = [
         "matchbot demo report",
         "",
         f"Participants: {report.participants} "
-        f"(China {report.participants_by_country.get('CN', 0)}, "
+        f"(China {report.stats.by_country.get('CN', 0)}, "
         f"CEE {cee} from {cee_countries} countries)",
     ]
     cells = [
         f"{code} {_country_name(code)[:22]:<22} {n:>4}"
-        for code, n in report.participants_by_country.items()
+        for code, n in report.stats.by_country.items()
     ]
     for start in range(0, len(cells), 3):
         lines.append("  " + "   ".join(cells[start : start + 3]))
     lines += ["", "By section:"]
-    for code, n in report.participants_by_section.items():
+    for code, n in report.stats.by_section.items():
         lines.append(f"  {_section_name(code):<42} {n:>4}  {_rate(n, report.participants):>6}")
     lines += ["", "Funnel:"]
     for step, count, rate, comparison in _funnel_rows(report):
@@ -254,7 +232,7 @@ def render_markdown(report: DemoReport, *, chart_file: str | None = None) -> str
     out += ["## Participants by country", "", "| Country | | Participants |", "|---|---|---:|"]
     out += [
         f"| {code} | {_country_name(code)} | {n} |"
-        for code, n in report.participants_by_country.items()
+        for code, n in report.stats.by_country.items()
     ]
     out += [
         "",
@@ -265,7 +243,7 @@ def render_markdown(report: DemoReport, *, chart_file: str | None = None) -> str
     ]
     out += [
         f"| {_section_name(code)} | {n} | {_rate(n, report.participants)} |"
-        for code, n in report.participants_by_section.items()
+        for code, n in report.stats.by_section.items()
     ]
     out += ["", "## Funnel", "", "| Step | Count | Rate | Published |", "|---|---:|---|---|"]
     out += [
@@ -314,11 +292,11 @@ def write_funnel_chart(report: DemoReport, path: Path) -> Path:
 
     steps = [
         ("Suggestions", report.suggestions),
-        ("Requests", report.requests),
-        ("Accepted", report.accepted),
-        ("Scheduled", report.scheduled),
-        ("Held", report.held),
-        ("Memorandums + intentions", report.memorandums + report.intentions),
+        ("Requests", report.stats.requests),
+        ("Accepted", report.stats.accepted),
+        ("Scheduled", report.stats.scheduled),
+        ("Held", report.stats.held),
+        ("Memorandums + intentions", report.stats.memorandums + report.stats.intentions),
     ]
     widest = max((count for _, count in steps), default=0) or 1
     figure = Figure(figsize=(8, 4.5), dpi=110)

@@ -18,6 +18,7 @@ from bot.demo.report import (
     write_funnel_chart,
     write_report_files,
 )
+from matchmaking.stats import EventStats
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -38,21 +39,23 @@ def report() -> DemoReport:
         for company_id in ("cn-001", "pl-001", "gr-001")
     ]
     return DemoReport(
-        participants_by_country=by_country,
-        participants_by_section=by_section,
+        stats=EventStats(
+            by_country=by_country,
+            by_section=by_section,
+            requests=400,
+            accepted=200,
+            declined=120,
+            expired=80,
+            scheduled=190,
+            held=150,
+            no_shows=20,
+            memorandums=29,
+            intentions=19,
+            follow_ups=60,
+            no_fit=42,
+        ),
         suggestions=2920,
-        requests=400,
-        accepted=200,
-        declined=120,
-        expired=80,
-        scheduled=190,
         unscheduled=10,
-        held=150,
-        no_shows=20,
-        memorandums=29,
-        intentions=19,
-        follow_ups=60,
-        no_fit=42,
         examples=examples,
         skipped=["semantic matching: the embedding model is not installed"],
         timings={"generate": 0.04, "match": 1.5},
@@ -61,8 +64,8 @@ def report() -> DemoReport:
 
 def test_participants_are_counted_by_country_and_section(report: DemoReport) -> None:
     assert report.participants == 292
-    assert report.participants_by_country["CN"] == 157
-    assert sum(report.participants_by_section.values()) == 292
+    assert report.stats.by_country["CN"] == 157
+    assert sum(report.stats.by_section.values()) == 292
 
 
 def test_text_report_shows_participants_and_funnel(report: DemoReport) -> None:
@@ -94,7 +97,7 @@ def test_text_report_lists_skipped_steps_and_timings(report: DemoReport) -> None
 
 
 def test_rates_outside_the_published_range_are_flagged() -> None:
-    text = render_text(DemoReport(requests=100, accepted=20, scheduled=20, held=19))
+    text = render_text(DemoReport(stats=EventStats(requests=100, accepted=20, scheduled=20, held=19)))
     assert "published 40-60%: below" in text
     assert "published 75-80%: above" in text
 
