@@ -28,7 +28,7 @@ from bot.channels.common import (
     set_command_menus,
     stop_on_signals,
 )
-from bot.channels.webhook import serve_webhook, webhook_path, webhook_secret
+from bot.channels.webhook import register_and_serve, webhook_path
 from handlers.types import Document
 
 if TYPE_CHECKING:
@@ -266,13 +266,7 @@ async def serve_aiogram(
             async def feed(update: dict[str, Any]) -> None:
                 await dispatcher.feed_raw_update(bot, update)
 
-            await bot.set_webhook(
-                settings.webhook_url,
-                secret_token=webhook_secret(settings),
-                allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False,
-            )
-            await serve_webhook(settings, feed, stop)
+            await register_and_serve(bot, settings, feed, stop)
     finally:
         await bot.session.close()
         await app.stop()

@@ -31,7 +31,7 @@ from bot.channels.common import (
     set_command_menus,
     stop_on_signals,
 )
-from bot.channels.webhook import serve_webhook, webhook_path, webhook_secret
+from bot.channels.webhook import register_and_serve, webhook_path
 from handlers.types import Document
 
 if TYPE_CHECKING:
@@ -214,13 +214,7 @@ async def serve_ptb(
                                 Update.de_json(update, application.bot)
                             )
 
-                        await application.bot.set_webhook(
-                            settings.webhook_url,
-                            secret_token=webhook_secret(settings),
-                            allowed_updates=list(ALLOWED_UPDATES),
-                            drop_pending_updates=False,
-                        )
-                        await serve_webhook(settings, feed, stop)
+                        await register_and_serve(application.bot, settings, feed, stop)
                     else:
                         await _poll(application, stop)
             finally:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.channels.common import background
+from bot.channels.common import ALLOWED_UPDATES, background
 from matchmaking.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -112,3 +112,24 @@ async def serve_webhook(settings: Settings, on_update: UpdateHandler, stop: asyn
             await runner.cleanup()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(queue.join(), DRAIN_TIMEOUT_S)
+
+
+async def register_and_serve(
+    bot: Any, settings: Settings, on_update: UpdateHandler, stop: asyncio.Event
+) -> None:
+    """Point Telegram at `settings.webhook_url`, then serve updates until `stop` is set.
+
+    Args:
+        bot: An aiogram or python-telegram-bot `Bot` (their `set_webhook` take the same
+            arguments).
+        settings: The webhook URL and the secret.
+        on_update: Called with each update, one at a time.
+        stop: Set to shut the server down.
+    """
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=webhook_secret(settings),
+        allowed_updates=list(ALLOWED_UPDATES),
+        drop_pending_updates=False,
+    )
+    await serve_webhook(settings, on_update, stop)
