@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,8 +44,8 @@ class FakeClock:
 
 
 class FakeCompanies:
-    def __init__(self) -> None:
-        self.items: dict[str, Company] = {}
+    def __init__(self, companies: Iterable[Company] = ()) -> None:
+        self.items: dict[str, Company] = {c.id: c for c in companies}
 
     async def get(self, company_id: str) -> Company | None:
         c = self.items.get(company_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,7 @@ from matchmaking.matching import SINGLE_ROLES, ScoringConfig
 from matchmaking.models import Company
 from matchmaking.ports import FloatArray
 from matchmaking.text import split_sentences
+from tests.fakes import FakeCompanies, FakeVectorStore
 
 DIM = 256
 
@@ -45,26 +46,6 @@ class WordEncoder:
     def encode_passages(self, texts: Sequence[str]) -> FloatArray:
         self.roles.add("passage")
         return self._encode(texts)
-
-
-class MemoryVectors:
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], FloatArray] = {}
-
-    async def get_many(self, model: str, keys: Sequence[str]) -> dict[str, FloatArray]:
-        return {k: self.items[(model, k)] for k in keys if (model, k) in self.items}
-
-    async def put_many(self, model: str, items: Mapping[str, FloatArray]) -> None:
-        for key, vector in items.items():
-            self.items.setdefault((model, key), vector)
-
-
-class MemoryCompanies:
-    def __init__(self, companies: Sequence[Company] = ()) -> None:
-        self.items = {c.id: c for c in companies}
-
-    async def list(self, status: object = None, event_code: object = None) -> list[Company]:
-        return [self.items[k] for k in sorted(self.items)]
 
 
 def world() -> list[Company]:
@@ -126,11 +107,11 @@ def engine_for(
     tmp_path: Path,
     companies: Sequence[Company],
     encoder: WordEncoder | None = None,
-    vectors: MemoryVectors | None = None,
-) -> tuple[EmbeddingMatchEngine, WordEncoder, MemoryVectors]:
+    vectors: FakeVectorStore | None = None,
+) -> tuple[EmbeddingMatchEngine, WordEncoder, FakeVectorStore]:
     encoder = encoder or WordEncoder()
-    vectors = vectors or MemoryVectors()
-    engine = EmbeddingMatchEngine(encoder, vectors, MemoryCompanies(companies), tmp_path / "index")  # type: ignore[arg-type]
+    vectors = vectors or FakeVectorStore()
+    engine = EmbeddingMatchEngine(encoder, vectors, FakeCompanies(companies), tmp_path / "index")  # type: ignore[arg-type]
     return engine, encoder, vectors
 
 
@@ -186,8 +167,8 @@ async def test_every_sentence_is_embedded_in_the_roles_of_the_ensemble(tmp_path:
     single_encoder = WordEncoder()
     single = EmbeddingMatchEngine(
         single_encoder,
-        MemoryVectors(),
-        MemoryCompanies(companies),  # type: ignore[arg-type]
+        FakeVectorStore(),
+        FakeCompanies(companies),  # type: ignore[arg-type]
         tmp_path / "single-index",
         config=ScoringConfig(roles=SINGLE_ROLES),
     )
@@ -199,11 +180,11 @@ async def test_every_sentence_is_embedded_in_the_roles_of_the_ensemble(tmp_path:
 async def test_an_index_from_before_the_ensemble_is_rebuilt_once(tmp_path: Path) -> None:
     """A single-role index (the previous format) is rebuilt, embedding only the missing roles."""
     companies = world()
-    old_encoder, vectors = WordEncoder(), MemoryVectors()
+    old_encoder, vectors = WordEncoder(), FakeVectorStore()
     old = EmbeddingMatchEngine(
         old_encoder,
         vectors,
-        MemoryCompanies(companies),  # type: ignore[arg-type]
+        FakeCompanies(companies),  # type: ignore[arg-type]
         tmp_path / "index",
         config=ScoringConfig(roles=SINGLE_ROLES),
     )
@@ -271,11 +252,11 @@ async def test_index_folder_is_loaded_or_rebuilt_when_stale(tmp_path: Path) -> N
 
 async def test_candidates_come_from_faiss_above_the_exact_size(tmp_path: Path) -> None:
     companies = world()
-    encoder, vectors = WordEncoder(), MemoryVectors()
+    encoder, vectors = WordEncoder(), FakeVectorStore()
     engine = EmbeddingMatchEngine(
         encoder,
         vectors,
-        MemoryCompanies(companies),  # type: ignore[arg-type]
+        FakeCompanies(companies),  # type: ignore[arg-type]
         tmp_path / "index",
         exact_companies=2,
     )

@@ -7,7 +7,6 @@ the partner whose offer meets it, in any other language, among same-sector distr
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -15,35 +14,11 @@ import pytest
 from embeddings.encoders import BundledEncoder
 from embeddings.engine import EmbeddingMatchEngine
 from matchmaking.models import Company, ProfileType
-from matchmaking.ports import FloatArray
+from tests.fakes import FakeCompanies, FakeVectorStore
 
 DEVSET = Path(__file__).resolve().parents[2] / "data" / "devset.jsonl"
 
 pytestmark = pytest.mark.slow
-
-
-class MemoryVectors:
-    """A VectorStore in a dict."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], FloatArray] = {}
-
-    async def get_many(self, model: str, keys: Sequence[str]) -> dict[str, FloatArray]:
-        return {k: self.items[(model, k)] for k in keys if (model, k) in self.items}
-
-    async def put_many(self, model: str, items: Mapping[str, FloatArray]) -> None:
-        for key, vector in items.items():
-            self.items.setdefault((model, key), vector)
-
-
-class MemoryCompanies:
-    """The part of a CompanyRepository the engine uses."""
-
-    def __init__(self, companies: Sequence[Company]) -> None:
-        self.items = {c.id: c for c in companies}
-
-    async def list(self, status: object = None, event_code: object = None) -> list[Company]:
-        return [self.items[k] for k in sorted(self.items)]
 
 
 def load_devset() -> tuple[list[Company], dict[str, str]]:
@@ -80,8 +55,8 @@ def test_devset_is_valid_import_input() -> None:
 
 async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
     companies, partners = load_devset()
-    repo = MemoryCompanies(companies)
-    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), MemoryVectors(), repo, tmp_path)  # type: ignore[arg-type]
+    repo = FakeCompanies(companies)
+    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
     await engine.index(companies)
     by_id = {c.id: c for c in companies}
     hits1 = hits5 = 0
@@ -159,8 +134,8 @@ async def test_small_event_ranks_the_obvious_partner_first(tmp_path: Path) -> No
         )
         for cid, country, lang, section, offer, need in SMALL_EVENT
     ]
-    repo = MemoryCompanies(companies)
-    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), MemoryVectors(), repo, tmp_path)  # type: ignore[arg-type]
+    repo = FakeCompanies(companies)
+    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
     await engine.index(companies)
     by_id = {c.id: c for c in companies}
 
