@@ -3,8 +3,9 @@
 Run: `python bench/matching_speed.py [--quick] [--sizes 10000,100000] [--probes 8,16,32]`, or the
 company-level scenario `python bench/matching_speed.py --companies 100000,1000000 --variants
 pq48,pq48sq8 --k-sent 100,200 [--rerank 0,4] [--k-cap 3200] [--build-threads 1,2]
-[--population companies|sentences]`: exact company ranking (both directions) vs the index
-store's candidates + exact re-scoring; generated vectors cached in bench/out (6 GB at 1M). With
+[--population companies|sentences] [--joint 600,1000]`: exact company ranking (both directions)
+vs the index store's candidates + exact re-scoring (per direction, or with `--joint` the joint
+multi-index's, `IndexStore.joint_candidates`, at these candidate targets); generated vectors cached in bench/out (6 GB at 1M). With
 `--population companies` (default) every company replicates one real company of the dev set or
 the demo generator (50 seeds, 14 704 companies): its need sentences (query role) and offer
 sentences (passage role) are copied together, each with its own noise, so a company stays one
@@ -181,9 +182,7 @@ def synthesize(
     step = 100_000
     for start in range(0, count, step):
         n = min(step, count - start)
-        pick = (
-            rng.integers(0, len(base), n) if picks is None else picks[start : start + n]
-        )
+        pick = rng.integers(0, len(base), n) if picks is None else picks[start : start + n]
         second = base[rng.integers(0, len(base), n)]
         mix = rng.uniform(0.0, 0.5, (n, 1)) * (rng.random((n, 1)) < 0.3)
         noise = rng.normal(0.0, 1.0, (n, dim)).astype(np.float32)
@@ -555,9 +554,7 @@ def epsilon_recall(
     not a better partner.
     """
     tenth = -np.partition(-total, 9, axis=1)[:, 9]
-    shares = [
-        float(np.sum(total[j, list(f)] >= tenth[j] - eps)) / 10 for j, f in enumerate(found)
-    ]
+    shares = [float(np.sum(total[j, list(f)] >= tenth[j] - eps)) / 10 for j, f in enumerate(found)]
     return float(np.mean(shares))
 
 
@@ -595,6 +592,17 @@ def suggest(store: Any, pop: Population, company: int, k_sent: int, rerank: int 
     return slots[np.argsort(-total, kind="stable")[:10]].tolist()
 
 
+def suggest_joint(store: Any, pop: Population, company: int, target: int) -> list[int]:
+    """Company suggestion through the joint multi-index (`IndexStore.joint_candidates`): about
+    `target` companies filed under the best (offer cell, need cell) pairs, scored exactly from
+    the stored vectors (best need->offer plus best offer->need), top 10."""
+    needs, offers = pop.rows("need", company), pop.rows("offer", company)
+    slots = store.joint_candidates(needs, offers, target)
+    slots = slots[slots != company]
+    total = store.best_scores("offer", needs, slots) + store.best_scores("need", offers, slots)
+    return slots[np.argsort(-total, kind="stable")[:10]].tolist()
+
+
 def suggest_bounded(
     store: Any, pop: Population, company: int, k_sent: int, k_cap: int
 ) -> tuple[list[int], int]:
@@ -625,6 +633,47 @@ def suggest_bounded(
         k *= 2
 
 
+class Measured:
+    """Times a suggestion pipeline over the benchmark's queries and prints its result row."""
+
+    def __init__(
+        self,
+        companies: int,
+        queries: Sequence[int],
+        truth: Sequence[Sequence[int]],
+        total: np.ndarray,
+        memory: float,
+        build: str,
+    ) -> None:
+        self.companies, self.queries, self.truth, self.total = companies, queries, truth, total
+        self.memory, self.build = memory, build
+
+    def measure(self, name: str, run: Any, exact: Sequence[Sequence[int]] | None) -> None:
+        """Time `run(company)` on one thread (page cache warmed first) and print its row.
+
+        `exact` is the same pipeline's top 10 over an exact index ("index" recall); None when
+        that is exact search itself.
+        """
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            for c in self.queries[:20]:
+                run(c)
+            times, found = [], []
+            for c in self.queries:
+                t = time.perf_counter()
+                found.append(run(c))
+                times.append(time.perf_counter() - t)
+        brute = overlap(found, self.truth)
+        index = brute if exact is None else overlap(found, exact)
+        company_row(self.companies, name, times, index, brute, self.memory, self.build)
+        print(
+            f"{self.companies:>9,d}  {'':<24} epsilon recall@10 (eps {EPSILON}): "
+            f"{epsilon_recall(found, self.total):.3f}",
+            flush=True,
+        )
+
+
 def evict(paths: Sequence[Path]) -> None:
     """Drop these files' pages from the page cache (cold reads)."""
     for path in paths:
@@ -645,6 +694,7 @@ def bench_companies(
     k_caps: Sequence[int] = (),
     reranks: Sequence[int] = (0,),
     templates: CompanyTemplates | None = None,
+    joints: Sequence[int] = (),
 ) -> None:
     """Print exact vs approximate company suggestion latency, recall, memory and build time.
 
@@ -732,29 +782,27 @@ def bench_companies(
                 print(f"{companies:>9,d}  {label:<24} build {build_s}", flush=True)
                 shutil.rmtree(folder)
                 continue
+            row_of = Measured(companies, queries, truth, total, resident, build_s)
             for k_sent, rerank in ((k, r) for k in k_sents for r in reranks):
-                with threadpool_limits(1):
-                    for c in queries[:20]:
-                        suggest(store, pop, c, k_sent, rerank)  # warm the page cache
-                    times, found = [], []
-                    for c in queries:
-                        t = time.perf_counter()
-                        got = suggest(store, pop, c, k_sent, rerank)
-                        times.append(time.perf_counter() - t)
-                        found.append(got)
-                company_row(
-                    companies,
+                row_of.measure(
                     f"{label} k={k_sent}" + (f" re-ranked x{rerank}" if rerank else ""),
-                    times,
-                    overlap(found, index_truth[k_sent]),
-                    overlap(found, truth),
-                    resident,
-                    build_s,
+                    lambda c, s=store, k=k_sent, r=rerank: suggest(s, pop, c, k, r),
+                    index_truth[k_sent],
                 )
+            if joints:
+                t = time.perf_counter()
+                store.joint_candidates(pop.rows("need", 0), pop.rows("offer", 0), 1)
                 print(
-                    f"{companies:>9,d}  {'':<24} epsilon recall@10 (eps {EPSILON}): "
-                    f"{epsilon_recall(found, total):.3f}",
+                    f"{companies:>9,d}  {'':<24} joint multi-index built from the IVF lists in "
+                    f"{time.perf_counter() - t:.1f} s",
                     flush=True,
+                )
+            for target in joints:
+                # Its exact counterpart is exact search over every company ("brute").
+                row_of.measure(
+                    f"{label} joint {target}",
+                    lambda c, s=store, n=target: suggest_joint(s, pop, c, n),
+                    None,
                 )
             for k_cap in k_caps:
                 with threadpool_limits(1):
@@ -925,6 +973,11 @@ def main() -> None:
         "every sentence on its own (a company's sentences then share no business)",
     )
     parser.add_argument(
+        "--joint",
+        default="",
+        help="also time the joint multi-index with these candidate targets, e.g. 300,600,1000",
+    )
+    parser.add_argument(
         "--k-cap", default="", help="also time the bounded stopping rule up to these k, e.g. 800"
     )
     args = parser.parse_args()
@@ -957,6 +1010,7 @@ def main() -> None:
                 [int(k) for k in args.k_cap.split(",") if k],
                 [int(r) for r in args.rerank.split(",")],
                 templates,
+                [int(t) for t in args.joint.split(",") if t],
             )
         return
     scale = neighbour_scale(base_p)

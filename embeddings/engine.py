@@ -11,8 +11,10 @@ over the role pairs.
 
 `rank` scores exactly: for events up to `exact_companies` companies every company is re-scored
 from the in-memory ensemble rows (with the CSLS hub correction up to `csls_companies`); above
-that, FAISS proposes candidates (over-fetched, both directions) and only those are re-scored
-with the ensemble. The FAISS indexes (one per side) hold only the first role pair's centered
+that, the index store proposes candidates and only those are re-scored with the ensemble: the
+joint multi-index (`IndexStore.joint_candidates`, about `JOINT_TARGET` companies good in both
+directions together) once both sides are IVF indexes, else the `CANDIDATES` nearest sentences
+of each direction. The FAISS indexes (one per side) hold only the first role pair's centered
 vectors (need as query, offer as passage). CPU-heavy work runs in a thread
 (`asyncio.to_thread`).
 
@@ -432,11 +434,16 @@ class EmbeddingMatchEngine:
         n = len(population.ids)
         if n <= self._exact_companies:
             return list(range(n))
+        needs, offers = (self._stats.primary(mine[side]) for side in (NEED, OFFER))
+        slots = self._store.joint_candidates(needs, offers)
         found: set[str] = set()
-        for query_side, searched in ((NEED, OFFER), (OFFER, NEED)):
-            if mine[query_side].shape[0]:
-                queries = self._stats.primary(mine[query_side])
-                found.update(self._store.search(searched, queries, CANDIDATES))
+        if slots is not None:
+            # Both directions at once (IVF indexes: the joint multi-index of the store).
+            found.update(cid for cid in self._store.slot_companies(slots) if cid)
+        else:
+            for queries, searched in ((needs, OFFER), (offers, NEED)):
+                if queries.shape[0]:
+                    found.update(self._store.search(searched, queries, CANDIDATES))
         return sorted(population.position[cid] for cid in found if cid in population.position)
 
     def _rank_sync(

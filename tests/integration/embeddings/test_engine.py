@@ -262,3 +262,22 @@ async def test_candidates_come_from_faiss_above_the_exact_size(tmp_path: Path) -
     )
     await engine.index(companies)
     assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"
+
+
+async def test_candidates_come_from_the_joint_index_once_the_sides_are_ivf(tmp_path: Path) -> None:
+    companies = world()
+    engine = EmbeddingMatchEngine(
+        WordEncoder(),
+        FakeVectorStore(),
+        FakeCompanies(companies),  # type: ignore[arg-type]
+        tmp_path / "index",
+        exact_companies=2,
+        exact_limit=2,
+    )
+    await engine.index(companies)
+    assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"
+    assert engine._store.indexes["offer"].kind == "ivf"
+    assert engine._store._joint is not None  # the candidates came from the joint multi-index
+    await engine.remove("tea")
+    ranked = await engine.rank(companies[3], 5, lambda _: True)
+    assert "tea" not in [s.partner_id for s in ranked]
