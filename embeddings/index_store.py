@@ -138,7 +138,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.joint_index import JOINT_CELLS, JOINT_TARGET, JointCells
+from embeddings.joint_index import JOINT_CELLS, JOINT_TARGET, JointCells, spans
 from matchmaking.errors import EmbeddingError
 from matchmaking.text import MAX_SENTENCES
 
@@ -390,50 +390,37 @@ class RerankVectors:
     def row_of(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return each id's live row, or -1."""
         keys = np.asarray(ids, dtype=np.int64)
-        table = self._ids[: self.rows]
-        if self._sorted:
-            order = None
-            pos = np.searchsorted(table, keys)
-        else:
-            if self._order is None:
-                # Stable, so the newest row of an id re-added after removal comes last.
-                self._order = np.argsort(table, kind="stable").astype(np.int64)
-            order = self._order
-            pos = np.searchsorted(table[order], keys, side="right") - 1
-        pos = np.clip(pos, 0, max(0, self.rows - 1))
-        rows = pos if order is None else order[pos]
         if self.rows == 0:
             return np.full(keys.shape, -1, np.int64)
-        found = (table[rows] == keys) & self._live[rows]
+        table, order = self._id_order()
+        if order is None:
+            pos = np.searchsorted(table, keys)
+        else:
+            # The newest row of an id re-added after removal is the last of its equals.
+            pos = np.searchsorted(table, keys, side="right") - 1
+        pos = np.clip(pos, 0, self.rows - 1)
+        rows = pos if order is None else order[pos]
+        found = (self._ids[rows] == keys) & self._live[rows]
         return np.where(found, rows, -1).astype(np.int64)
 
-    def ranges(
-        self, low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """Return the live vectors whose ids fall in each [low, high) range, range by range.
-
-        Returns:
-            The stacked vectors (float32) and how many belong to each range.
-        """
-        rows, counts = self.range_rows(low, high)
-        return self.read(rows), counts
+    def _id_order(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
+        """Return the ids sorted, and the rows in that order (None: the rows are sorted)."""
+        table = self._ids[: self.rows]
+        if self._sorted:
+            return table, None
+        if self._order is None:
+            # Stable, so rows of one id keep their append order.
+            self._order = np.argsort(table, kind="stable").astype(np.int64)
+        return table[self._order], self._order
 
     def range_rows(
         self, low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Return the live rows whose ids fall in each [low, high) range, and their counts."""
-        table = self._ids[: self.rows]
-        order = None
-        if not self._sorted:
-            if self._order is None:
-                self._order = np.argsort(table, kind="stable").astype(np.int64)
-            order = self._order
-            table = table[order]
+        table, order = self._id_order()
         start = np.searchsorted(table, low)
         counts = np.searchsorted(table, high) - start
-        total = int(counts.sum())
-        shift = np.repeat(start - np.cumsum(counts) + counts, counts)
-        rows = np.arange(total, dtype=np.int64) + shift
+        rows = spans(start, counts)
         if order is not None:
             rows = order[rows]
         keep = self._live[rows]
@@ -587,7 +574,7 @@ class SentenceIndex:
         Args:
             dim: Vector dimension.
             kind: "flat" (exact), "ivf" (inverted lists of float16 vectors), "ivfpq" (inverted
-                lists of PQ codes, re-ranked from float16 vectors in a file) or "hnsw".
+                lists of PQ codes, re-ranked from copies of the vectors in a file) or "hnsw".
             hnsw_m: HNSW graph degree.
             ef_search: HNSW search breadth.
             quantized: IVF stores float16 vectors, HNSW 8-bit scalar-quantized ones (else
@@ -600,7 +587,7 @@ class SentenceIndex:
                 `IndexIVFPQFastScan`, `pq_m` / 2 bytes).
             rerank_factor: IVF-PQ fetches `rerank_factor * k` candidates (at least
                 `RERANK_MIN`) and re-ranks them exactly.
-            vector_dir: Folder of the IVF-PQ float16 vector file (None: a temporary folder).
+            vector_dir: Folder of the IVF-PQ re-rank vector file (None: a temporary folder).
             vector_prefix: Its file name prefix.
             rerank_codec: How that file stores vectors: "sq8" (1 byte a dimension) or "f16".
         """
@@ -627,7 +614,7 @@ class SentenceIndex:
         self.generation = 0
 
     def _new_rerank(self, kind: str) -> RerankVectors | None:
-        """Return an empty float16 vector table for an IVF-PQ index (None for other kinds)."""
+        """Return an empty re-rank vector table for an IVF-PQ index (None for other kinds)."""
         if kind != "ivfpq":
             return None
         return RerankVectors(self.dim, self.vector_dir, self.vector_prefix, codec=self.rerank_codec)
@@ -743,7 +730,7 @@ class SentenceIndex:
     def remove(self, ids: Iterable[int]) -> None:
         """Remove ids (flat and IVF: physically; HNSW: marked, rebuilt when too many).
 
-        IVF-PQ removes the codes physically and marks the float16 rows dead; the vector file
+        IVF-PQ removes the codes physically and marks the re-rank rows dead; the vector file
         is compacted (rewritten under a new name) once they exceed `REBUILD_DELETED_SHARE`.
         """
         keys = np.fromiter((int(i) for i in ids), dtype=np.int64)
@@ -850,7 +837,7 @@ class SentenceIndex:
         self.add(ids[order], vecs[order])
 
     def stored(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-        """Return the stored vectors of live ids (IVF-PQ: float16 copies; flat: exact).
+        """Return the stored vectors of live ids (IVF-PQ: the re-rank copies; flat: exact).
 
         Raises:
             KeyError: If an id is not in the index.
@@ -923,7 +910,7 @@ class SentenceIndex:
     def _search_reranked(
         self, q: npt.NDArray[np.float32], k: int
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """Fetch IVF-PQ candidates, score them exactly from the float16 rows, keep the k best."""
+        """Fetch IVF-PQ candidates, score them from the re-rank copies, keep the k best."""
         assert self.rerank is not None
         fetch = min(self.ntotal, max(k * self.rerank_factor, RERANK_MIN))
         with _omp_threads(1):
@@ -941,7 +928,7 @@ class SentenceIndex:
         return scores, np.where(np.isfinite(scores), found, -1).astype(np.int64)
 
     def to_bytes(self) -> bytes:
-        """Serialize the FAISS index (an IVF-PQ index's float16 rows are in their own file)."""
+        """Serialize the FAISS index (an IVF-PQ index's re-rank rows are in their own file)."""
         return bytes(_faiss().serialize_index(self._index))
 
     @classmethod
@@ -955,7 +942,7 @@ class SentenceIndex:
     ) -> SentenceIndex:
         """Deserialize an index written by `to_bytes` (IVF-PQ: with its opened `rerank` rows)."""
         if kind == "ivfpq" and rerank is None:
-            raise EmbeddingError("An IVF-PQ index needs its float16 vector file.")
+            raise EmbeddingError("An IVF-PQ index needs its re-rank vector file.")
         index = cls(
             dim,
             "flat" if kind == "ivfpq" else kind,
@@ -989,7 +976,7 @@ class IndexStore:
         """Create an empty store bound to a folder (nothing is read yet).
 
         Args:
-            directory: The folder (e.g. `data_dir/index`). IVF-PQ indexes append their float16
+            directory: The folder (e.g. `data_dir/index`). IVF-PQ indexes append copies of their
                 vectors to a file there as they grow; the manifest counts only saved rows.
             model: Name of the encoder model the vectors come from.
             dim: Vector dimension.
@@ -1012,10 +999,14 @@ class IndexStore:
         self._joint: JointCells | None = None
         self._joint_dead = 0
 
-    def _new_index(self, side: str) -> SentenceIndex:
-        """Return an empty exact index whose IVF-PQ vector file would live in the folder."""
+    def _new_index(self, side: str, kind: str = "flat") -> SentenceIndex:
+        """Return an empty index of one side (an IVF-PQ one keeps its vector file here)."""
         return SentenceIndex(
-            self.dim, vector_dir=self.directory, vector_prefix=side, rerank_codec=self.rerank_codec
+            self.dim,
+            kind,
+            vector_dir=self.directory,
+            vector_prefix=side,
+            rerank_codec=self.rerank_codec,
         )
 
     @property
@@ -1068,13 +1059,7 @@ class IndexStore:
             keys = np.concatenate(ids)
             wanted = choose_kind(len(index) + len(keys), self.exact_limit, self.pq_limit)
             if index.ntotal == 0 and wanted != index.kind:
-                index = self.indexes[side] = SentenceIndex(
-                    self.dim,
-                    wanted,
-                    vector_dir=self.directory,
-                    vector_prefix=side,
-                    rerank_codec=self.rerank_codec,
-                )
+                index = self.indexes[side] = self._new_index(side, wanted)
             index.add(keys, np.concatenate(parts) if len(parts) > 1 else parts[0])
             upgrade = wanted != index.kind and KIND_RANK[wanted] >= KIND_RANK[index.kind]
             if (upgrade and wanted != "flat") or index.needs_retraining():
@@ -1251,7 +1236,7 @@ class IndexStore:
     ) -> npt.NDArray[np.float32]:
         """Return, per slot, the best inner product of any query with any of its sentences.
 
-        Scored exactly from the stored vectors (IVF-PQ: the float16 file, company rows read
+        Scored exactly from the stored vectors (IVF-PQ: the re-rank copies, company rows read
         as ranges; flat: reconstructed). -inf for a company without sentences on that side.
         """
         keys = np.asarray(slots, dtype=np.int64)
@@ -1313,7 +1298,7 @@ class IndexStore:
         self._drop_stale_vector_files()
 
     def _drop_stale_vector_files(self) -> None:
-        """Delete float16 vector files no index uses (replaced by a rebuild or compaction)."""
+        """Delete re-rank vector files no index uses (replaced by a rebuild or compaction)."""
         for side, index in self.indexes.items():
             keep = index.rerank.path.name if index.rerank is not None else ""
             for path in self.directory.glob(f"{side}.*"):

@@ -48,6 +48,16 @@ MERGE_MIN = 4096
 """... or this many entries, whichever is larger."""
 
 
+def spans(starts: IntArray, lengths: IntArray) -> IntArray:
+    """Return `starts[i], starts[i] + 1, ..., starts[i] + lengths[i] - 1` for every i, in order."""
+    lengths = np.asarray(lengths, np.int64)
+    total = int(lengths.sum())
+    first = np.cumsum(lengths) - lengths
+    return np.repeat(np.asarray(starts, np.int64) - first, lengths) + np.arange(
+        total, dtype=np.int64
+    )
+
+
 def _unique_pairs(slots: IntArray, cells: IntArray, width: int) -> tuple[IntArray, IntArray]:
     """Return distinct (slot, cell) pairs sorted by slot."""
     packed = np.unique(np.asarray(slots, np.int64) * width + np.asarray(cells, np.int64))
@@ -57,7 +67,8 @@ def _unique_pairs(slots: IntArray, cells: IntArray, width: int) -> tuple[IntArra
 def _cross(
     offer: tuple[IntArray, IntArray], need: tuple[IntArray, IntArray]
 ) -> tuple[IntArray, IntArray]:
-    """Return every (offer cell, need cell) pair of each slot, as (slots, offer, need) rows.
+    """Return every (offer cell, need cell) pair of each slot: the slots, and a (2, n) array of
+    offer cells and need cells.
 
     Both inputs are (slots, cells) sorted by slot, with every slot present on both sides.
     """
@@ -66,10 +77,7 @@ def _cross(
     uniq, n_start, n_count = np.unique(n_slots, return_index=True, return_counts=True)
     where = np.searchsorted(uniq, o_slots)
     reps = n_count[where]
-    total = int(reps.sum())
-    first = np.cumsum(reps) - reps
-    within = np.arange(total, dtype=np.int64) - np.repeat(first, reps)
-    need_rows = np.repeat(n_start[where], reps) + within
+    need_rows = spans(n_start[where], reps)
     return np.repeat(o_slots, reps), np.stack([np.repeat(o_cells, reps), n_cells[need_rows]])
 
 
@@ -86,11 +94,8 @@ class _Grouped:
 
     def rows(self, cells: IntArray) -> tuple[IntArray, IntArray, IntArray]:
         """Return (row cell, other cell, slot) of every entry filed under these cells."""
-        low, high = self.offsets[cells], self.offsets[cells + 1]
-        lens = high - low
-        total = int(lens.sum())
-        first = np.cumsum(lens) - lens
-        at = np.repeat(low - first, lens) + np.arange(total, dtype=np.int64)
+        low, lens = self.offsets[cells], self.offsets[cells + 1] - self.offsets[cells]
+        at = spans(low, lens)
         return np.repeat(cells, lens), self.other[at].astype(np.int64), self.slots[at]
 
     def within(self, cells: IntArray, budget: int) -> IntArray:

@@ -312,7 +312,8 @@ def test_rerank_rows_are_found_when_ids_come_unsorted(tmp_path: Path) -> None:
     table.append(np.array([64, 65, 66], np.int64), data[2:5])
     table.remove(np.array([65], np.int64))
     assert table.row_of(np.array([64, 65, 641, 7], np.int64)).tolist() == [2, -1, 1, -1]
-    got, counts = table.ranges(np.array([64, 640], np.int64), np.array([128, 704], np.int64))
+    rows, counts = table.range_rows(np.array([64, 640], np.int64), np.array([128, 704], np.int64))
+    got = table.read(rows)
     assert counts.tolist() == [2, 2]
     assert np.abs(got - data[[2, 4, 0, 1]]).max() < 1e-3
 
