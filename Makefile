@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck unit bench locales clean run chat
+.PHONY: demo test install lint typecheck unit bench bench-scale locales clean run chat
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(STAMP)
 	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_speed.py
 	OMP_WAIT_POLICY=passive $(BIN)/python bench/encode_speed.py
 	$(BIN)/python bench/scheduling.py
+
+# Suggestion at 10k, 100k and 1M companies (about 15 min; caches about 6 GB in bench/out).
+bench-scale: $(STAMP)
+	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_speed.py --companies 10000,100000,1000000 \
+		--population sentences --variants pq48sq8 --k-sent 200 --joint 600,800,1000
 
 run: $(STAMP)
 	$(BIN)/matchbot run

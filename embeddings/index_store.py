@@ -79,21 +79,25 @@ either side, scores each by the sum of its two centroid scores and proposes the 
 `JOINT_TARGET` companies for exact scoring: partners good in both directions together, which the
 per-direction candidates above miss, and strong one-way partners too. Small additions are filed
 in place (one centroid product); a retrained side, a large batch or many removals rebuild it
-lazily. Measured 2026-11-25 (200 queries, one thread, per-direction k=200 of the same runs in
-brackets), recall@10 against exact search over every company ("brute"):
+lazily. Measured 2026-11-25 17:20 (`make bench-scale`; 200 queries, one thread, per-direction
+k=200 of the same runs in brackets), recall@10 against exact search over every company ("brute"):
 
-- 1M companies, sentences drawn independently: 600 candidates p50 6.8 ms, p99 9.5 ms, recall
-  0.946, epsilon recall 0.994; 700: p99 11.4 ms, 0.953; 1 000: p99 15.8 ms, 0.961 (k=200: p99
-  14.0 ms, 0.391, epsilon 0.822).
-- 1M companies replicated as wholes: 600 candidates p50 6.6 ms, p99 9.8 ms, recall 0.667,
-  epsilon recall 1.000; 1 000: p99 13.8 ms, 0.742 (k=200: p99 20.7 ms, 0.423, epsilon 0.976).
-- 100k companies: sentences drawn independently, 1 000 candidates p99 9.7 ms, recall 0.957 (k=200:
-  p99 17.0 ms, 0.940); replicated as wholes, 600: p99 8.8 ms, 0.805, 1 000: p99 10.1 ms, 0.857
-  (k=200: p99 15.9 ms, 0.742); epsilon recall 0.996-1.000.
+- 1M companies, sentences drawn independently: 600 candidates p99 3.9 ms, recall 0.946; 800: p50
+  4.1 ms, p99 4.9 ms, recall 0.955, epsilon recall 0.995; 1 000: p99 5.9 ms, 0.960 (k=200: p99
+  7.3 ms, 0.396, epsilon 0.817). The 1M target is met here at 800 candidates.
+- 1M companies replicated as wholes: 800 candidates p99 4.5 ms, recall 0.719, epsilon 1.000;
+  2 000: p99 8.8 ms, 0.822; 3 000: p99 14.6 ms, 0.860 (k=200: p99 10.6 ms, 0.436, epsilon 0.980).
+- 100k companies, sentences drawn independently: 1 000 candidates p99 3.4 ms, recall 0.954 (k=200:
+  p99 6.2 ms, 0.937). 10k with IVF256 forced: 1 000 candidates 0.927 (coarse lists; the engine
+  scores every company exactly up to `EXACT_COMPANIES`).
 
-With whole companies replicated ~70 times the exact top 10 is decided among near-copies (at 1M a
+The exact scoring of the candidates finds each company's rows through a per-company offset
+table (`RerankVectors.group_rows`) and gathers them from a plain view of the memory map: 800
+candidates at 1M went from p99 6.3 to 4.1 ms in one process. (Earlier the same day, on a VM
+running about 1.8x slower and before that change, 600 candidates read p99 9.5 ms.)
+With whole companies replicated ~80 times the exact top 10 is decided among near-copies (at 1M a
 median 18 companies lie within 0.002 of the 10th best score), so strict recall grows only with
-the candidates scored exactly (about 6 us each here). Reading only the list pairs whose both
+the candidates scored exactly (about 4 us each here, candidate generation included). Reading only the list pairs whose both
 lists are among the best (the classic multi-index walk) was as fast at 1M (600: p99 14 ms,
 recall 0.679 on whole companies) but lost the one-way partners: 0.77 at 100k on independent
 sentences whatever the target. Reading every best list in full cost p99 23 ms at 1M (lists of
@@ -294,6 +298,8 @@ class RerankVectors:
         self.rows = 0
         self._sorted = True
         self._order: npt.NDArray[np.int64] | None = None
+        # (width, sorted position of the first id of each group): see `group_rows`.
+        self._group_starts: tuple[int, npt.NDArray[np.int64]] | None = None
         self._writer: Any = None
         self._map: npt.NDArray[Any] | None = None
 
@@ -386,6 +392,7 @@ class RerankVectors:
         self._live[self.rows : end] = True
         self.rows = end
         self._order = None
+        self._group_starts = None
 
     def row_of(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Return each id's live row, or -1."""
@@ -413,13 +420,26 @@ class RerankVectors:
             self._order = np.argsort(table, kind="stable").astype(np.int64)
         return table[self._order], self._order
 
-    def range_rows(
-        self, low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]
+    def group_rows(
+        self, groups: npt.NDArray[np.int64], width: int
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Return the live rows whose ids fall in each [low, high) range, and their counts."""
+        """Return the live rows of each group's ids, and their counts.
+
+        Group g holds the ids in [g * width, (g + 1) * width) (a company's sentences). The first
+        row of every group is kept in a table built once per `width` and dropped on append, so
+        a lookup is two reads per group instead of two binary searches over every row.
+        """
         table, order = self._id_order()
-        start = np.searchsorted(table, low)
-        counts = np.searchsorted(table, high) - start
+        if self._group_starts is None or self._group_starts[0] != width:
+            last = int(table[-1]) // width + 1 if len(table) else 0
+            sizes = np.bincount(table // width, minlength=last)
+            self._group_starts = (width, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+        starts = self._group_starts[1]
+        wanted = np.asarray(groups, np.int64)
+        known = (wanted >= 0) & (wanted < len(starts) - 1)
+        keys = np.where(known, wanted, 0)
+        start = starts[keys]
+        counts = np.where(known, starts[keys + 1] - start, 0)
         rows = spans(start, counts)
         if order is not None:
             rows = order[rows]
@@ -438,7 +458,7 @@ class RerankVectors:
         `code . (q * step) + q . low`: one pass over the codes instead of three.
         """
         q = np.asarray(queries, np.float32).reshape(-1, self.dim)
-        decoded = np.asarray(self._vectors()[rows], dtype=np.float32)
+        decoded = np.take(self._vectors(), rows, axis=0).astype(np.float32)
         offset = np.zeros(len(q), np.float32)
         if self.codec == "sq8":
             assert self._low is not None and self._step is not None
@@ -453,7 +473,11 @@ class RerankVectors:
         self._live[rows[rows >= 0]] = False
 
     def _vectors(self) -> npt.NDArray[Any]:
-        """Return the memory map of every row written so far (float16 or uint8 codes)."""
+        """Return every row written so far (float16 or uint8 codes), memory-mapped.
+
+        A plain ndarray view of the map: gathering rows from it skips `np.memmap`'s per-call
+        wrapping (about 1/3 of the gather time for a suggestion's candidates).
+        """
         if self._map is None or len(self._map) != self.rows:
             if self._writer is not None:
                 self._writer.flush()
@@ -465,7 +489,7 @@ class RerankVectors:
                     mode="r",
                     offset=self.header_bytes,
                     shape=(self.rows, self.dim),
-                )
+                ).view(np.ndarray)
                 if self.rows
                 else np.zeros((0, self.dim), dtype)
             )
@@ -473,7 +497,7 @@ class RerankVectors:
 
     def read(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         """Return the (decoded) vectors of these rows as float32."""
-        raw = self._vectors()[rows]
+        raw = np.take(self._vectors(), rows, axis=0)
         if self.codec == "f16":
             return np.asarray(raw, dtype=np.float32)
         assert self._low is not None and self._step is not None
@@ -1244,8 +1268,7 @@ class IndexStore:
         out = np.full(len(keys), -np.inf, np.float32)
         q = np.asarray(queries, np.float32).reshape(-1, self.dim)
         if index.rerank is not None:
-            low = keys * MAX_SENTENCES_PER_TEXT
-            rows, counts = index.rerank.range_rows(low, low + MAX_SENTENCES_PER_TEXT)
+            rows, counts = index.rerank.group_rows(keys, MAX_SENTENCES_PER_TEXT)
             if len(rows) == 0 or len(q) == 0:
                 return out
             sims = index.rerank.dot(q, rows).max(axis=0)

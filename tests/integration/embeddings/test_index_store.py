@@ -307,15 +307,19 @@ def test_bulk_put_picks_the_final_kind_at_once(tmp_path: Path) -> None:
 
 def test_rerank_rows_are_found_when_ids_come_unsorted(tmp_path: Path) -> None:
     table = RerankVectors(DIM, tmp_path, "offer", codec="f16")
-    data = vectors(8, 6)
+    data = vectors(8, 7)
     table.append(np.array([640, 641], np.int64), data[:2])
     table.append(np.array([64, 65, 66], np.int64), data[2:5])
     table.remove(np.array([65], np.int64))
     assert table.row_of(np.array([64, 65, 641, 7], np.int64)).tolist() == [2, -1, 1, -1]
-    rows, counts = table.range_rows(np.array([64, 640], np.int64), np.array([128, 704], np.int64))
+    rows, counts = table.group_rows(np.array([1, 10, 3, 99, -1], np.int64), 64)
     got = table.read(rows)
-    assert counts.tolist() == [2, 2]
+    assert counts.tolist() == [2, 2, 0, 0, 0]
     assert np.abs(got - data[[2, 4, 0, 1]]).max() < 1e-3
+    table.append(np.array([130, 700], np.int64), data[5:7])  # the group table follows appends
+    rows, counts = table.group_rows(np.array([2, 10], np.int64), 64)
+    assert counts.tolist() == [1, 3]
+    assert np.abs(table.read(rows) - data[[5, 0, 1, 6]]).max() < 1e-3
 
 
 def test_sq8_rerank_rows_take_their_range_from_the_first_vectors(tmp_path: Path) -> None:
