@@ -55,7 +55,6 @@ from matchmaking.matching import (
     BestPairs,
     RoleStats,
     ScoringConfig,
-    adjust,
     adjustment,
     best_pairs,
     hub_scores,
@@ -506,10 +505,11 @@ class EmbeddingMatchEngine:
         order = there_all + back_all + bonus
         need_hub, offer_hub = population.need_hub, population.offer_hub
         if need_hub is not None and offer_hub is not None:
-            # CSLS on both directions: the viewer's and each partner's hub scores.
-            order -= (
-                need_hub[me] + offer_hub[me] + need_hub[candidates] + offer_hub[candidates]
-            ) / 2
+            # CSLS on both directions. The viewer's own hub scores are the same for every
+            # partner, so only each partner's, taken relative to the event's mean, is subtracted:
+            # same order, and the score stays on the scale of the plain combined score.
+            partner_hub = (need_hub + offer_hub) / 2
+            order -= partner_hub[candidates] - float(partner_hub.mean())
         order = np.where(np.isfinite(n2o.scores) | np.isfinite(o2n.scores), order, -np.inf)
         top = np.argsort(-order, kind="stable")[:limit]
         suggestions: list[MatchSuggestion] = []
@@ -535,7 +535,8 @@ class EmbeddingMatchEngine:
                 MatchSuggestion(
                     company_id=entry.company_id,
                     partner_id=partner.company_id,
-                    score=adjust(there + back, same_section, partner.no_shows, self._config),
+                    # What the list is ranked by (CSLS included), clipped into [0, 1].
+                    score=float(min(1.0, max(0.0, order[j]))),
                     need_to_offer=max(0.0, min(1.0, there)),
                     offer_to_need=max(0.0, min(1.0, back)),
                     mutual=is_mutual(there, back, self._config),

@@ -203,7 +203,14 @@ class MatchReason:
 
 @dataclass(frozen=True, slots=True)
 class MatchSuggestion:
-    """A proposed partner for a company, with the score and the reason."""
+    """A proposed partner for a company, with the score and the reason.
+
+    `score` is what suggestions are ranked by, clipped into [0, 1]: the two directions' best
+    sentence pairs summed, the section bonus and no-show penalty applied and, where the engine
+    corrects hubs (CSLS), the partner's hub score taken relative to the event's mean; so a
+    ranked list's scores never increase. `need_to_offer` and `offer_to_need` are the two
+    directions alone.
+    """
 
     company_id: str
     partner_id: str

@@ -281,3 +281,26 @@ async def test_candidates_come_from_the_joint_index_once_the_sides_are_ivf(tmp_p
     await engine.remove("tea")
     ranked = await engine.rank(companies[3], 5, lambda _: True)
     assert "tea" not in [s.partner_id for s in ranked]
+
+
+async def test_scores_follow_the_ranked_order(tmp_path: Path) -> None:
+    # Random profiles over a small vocabulary: some offers become hubs that CSLS pushes down, so
+    # the order differs from the plain two-way sum; the shown score must follow the order.
+    rng = np.random.default_rng(7)
+    words = [
+        "turbines", "bearings", "olives", "raspberries", "hotels", "guides", "masks",
+        "gowns", "cables", "harness", "honey", "wines", "tractors", "pumps", "valves",
+    ]  # fmt: skip
+
+    def text() -> str:
+        return " ".join(rng.choice(words, size=int(rng.integers(1, 5)), replace=False)) + "."
+
+    companies = [
+        Company(f"c{i}", f"C{i}", "CN" if i % 2 else "PL", offer=text(), need=text())
+        for i in range(40)
+    ]
+    engine, _, _ = engine_for(tmp_path, companies)
+    await engine.index(companies)
+    for company in companies:
+        scores = [s.score for s in await engine.rank(company, 10, lambda _: True)]
+        assert scores == sorted(scores, reverse=True), company.id
