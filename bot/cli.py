@@ -1,4 +1,5 @@
-"""The `matchbot` command line: demo, run, chat, import, suggest, schedule, db, embeddings."""
+"""The `matchbot` command line: demo, run, chat, import, suggest, remove, reindex, schedule, db,
+embeddings, interpreters."""
 
 from __future__ import annotations
 
@@ -175,6 +176,33 @@ def suggest(
             f"{'  mutual' if row['mutual'] else ''}"
         )
         typer.echo(f"    {row['reason']}")
+
+
+@app.command()
+def remove(
+    company: Annotated[str, typer.Option("--company", help="Company id.")],
+) -> None:
+    """Remove a company: profile, requests, future meetings; it is never suggested again."""
+    settings = _settings()
+    from bot.operations import remove_company
+
+    done = _run(lambda: remove_company(settings, company))
+    typer.echo(f"removed {company} ({done.name})")
+    if done.cancelled_meetings:
+        typer.echo(
+            f"{done.cancelled_meetings} future meeting(s) cancelled; "
+            "the bot tells the partners when it runs"
+        )
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the matching indexes from the stored vectors (no text is embedded twice)."""
+    settings = _settings()
+    from bot.operations import reindex as rebuild
+
+    count = _run(lambda: rebuild(settings))
+    typer.echo(f"reindexed {count} companies")
 
 
 @app.command()

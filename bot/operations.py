@@ -1,4 +1,4 @@
-"""What the CLI does besides chatting: import, suggest, schedule, stats."""
+"""What the CLI does besides chatting: import, suggest, remove, reindex, schedule, stats."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.importer import RejectedRow, parse_company_file
 from matchmaking.countries import get_country
 from matchmaking.errors import NotFoundError
 from matchmaking.models import Interpreter, MatchSuggestion
+from matchmaking.notices import partner_left
 from matchmaking.validation import parse_languages
 
 PROGRESS_MIN_ROWS = 200
@@ -134,6 +135,42 @@ async def suggest_for(settings: Settings, company_id: str, limit: int) -> list[d
                 continue
             rows.append(suggestion_row(s, partner.name, partner.country))
         return rows
+
+
+@dataclass(slots=True)
+class Removal:
+    """What removing a company did."""
+
+    name: str
+    cancelled_meetings: int
+
+
+async def remove_company(settings: Settings, company_id: str) -> Removal:
+    """Delete a company and everything about it; queue the notices its partners are owed.
+
+    Its future meetings are cancelled and the bot tells those partners when it next runs its
+    due jobs (the command line cannot message anyone itself).
+
+    Raises:
+        NotFoundError: For an unknown company id.
+    """
+    async with started(settings) as app:
+        services = app.services
+        company = await services.repos.companies.get(company_id)
+        if company is None:
+            raise NotFoundError("Unknown company id {company_id}.", company_id=company_id)
+        told = await services.companies.delete(company_id)
+        await services.jobs.deliver_later(
+            partner_left(company.name, [(partner.id, start) for partner, start in told])
+        )
+        return Removal(company.name, len(told))
+
+
+async def reindex(settings: Settings) -> int:
+    """Rebuild the matching indexes from the stored vectors; return the companies indexed."""
+    async with started(settings) as app:
+        await app.services.matching.reindex()
+        return len(await app.services.repos.companies.list())
 
 
 async def schedule_all(settings: Settings) -> str:

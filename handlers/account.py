@@ -13,7 +13,7 @@ from handlers.commands import Role, command_table
 from handlers.context import Ctx
 from handlers.render import esc
 from handlers.types import Button, Document
-from matchmaking.notices import Notice, NoticeKind
+from matchmaking.notices import partner_left
 
 FLOW = "account"
 PREFIX = "ac"
@@ -82,11 +82,7 @@ async def delete_me(ctx: Ctx) -> None:
     """Delete the profile and tell the partners of future meetings."""
     company = await ctx.require_company()
     told = await ctx.services.companies.delete(company.id)
-    ctx.notify([
-        Notice(NoticeKind.PARTNER_LEFT, partner.id,
-               data={"partner_name": company.name, "when": start.isoformat()})
-        for partner, start in told
-    ])
+    ctx.notify(partner_left(company.name, [(partner.id, start) for partner, start in told]))
     ctx.state.leave()
     ctx.state.forget = True
     ctx.say(ctx._("Your profile and everything about it are deleted. Goodbye! You can register "

@@ -1,17 +1,21 @@
 """Persistent jobs: request expiry, meeting reminders, attendance questions, follow-ups, pushes.
 
 Jobs live in the database (`JobStore`), so they fire after a restart; running one returns the
-notices it owes, and the caller renders and delivers them.
+notices it owes, and the caller renders and delivers them. Work done outside the bot (the CLI)
+queues the notices it owes as jobs due at once (`deliver_later`), so the running bot delivers
+them.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from matchmaking.meetings import MeetingService
 from matchmaking.models import CompanyStatus, Job, JobKind, MeetingStatus
-from matchmaking.notices import Notice, NoticeKind
+from matchmaking.notices import Notice, NoticeKind, notice_from_payload, notice_payload
 from matchmaking.ports import Clock
 from matchmaking.services import MatchingService, Repositories
 
@@ -47,6 +51,15 @@ class JobRunner:
                 {"company_id": company_id})
         )
 
+    async def deliver_later(self, notices: Sequence[Notice]) -> None:
+        """Queue notices for the bot to deliver when it next runs its due jobs."""
+        now = self._clock.now()
+        for notice in notices:
+            await self._repos.jobs.put(
+                Job(f"notice:{secrets.token_hex(8)}", JobKind.DELIVER_NOTICE, now,
+                    notice_payload(notice))
+            )
+
     async def run_due(self, limit: int = 100) -> list[Notice]:
         """Run due jobs and return the notices they produce."""
         now = self._clock.now()
@@ -67,6 +80,8 @@ class JobRunner:
             return await self._meetings.expire(int(str(payload["request_id"])))
         if job.kind is JobKind.PUSH_MATCHES:
             return await self._push(str(payload["company_id"]), payload)
+        if job.kind is JobKind.DELIVER_NOTICE:
+            return [notice_from_payload(payload)]
         if job.kind is JobKind.FOLLOW_UP_30D:
             meeting = await self._repos.meetings.get(int(str(payload["meeting_id"])))
             if meeting is None:

@@ -298,6 +298,7 @@ class JobKind(StrEnum):
     ASK_OUTCOME = "ask_outcome"
     FOLLOW_UP_30D = "follow_up_30d"
     PUSH_MATCHES = "push_matches"
+    DELIVER_NOTICE = "deliver_notice"
 
 
 @dataclass(slots=True)

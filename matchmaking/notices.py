@@ -6,8 +6,11 @@ zone, and a channel delivers it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class NoticeKind(StrEnum):
@@ -50,3 +53,42 @@ class Notice:
     request_id: int | None = None
     meeting_id: int | None = None
     data: dict[str, object] = field(default_factory=dict)
+
+
+def partner_left(company_name: str, told: Iterable[tuple[str, datetime]]) -> list[Notice]:
+    """Return the notices owed to the partners of a deleted company's cancelled meetings.
+
+    Args:
+        company_name: The deleted company's name (it is gone when the notice is rendered).
+        told: (partner company id, meeting start) of each cancelled future meeting.
+    """
+    return [
+        Notice(NoticeKind.PARTNER_LEFT, partner_id,
+               data={"partner_name": company_name, "when": start.isoformat()})
+        for partner_id, start in told
+    ]  # fmt: skip
+
+
+def notice_payload(notice: Notice) -> dict[str, Any]:
+    """Return a notice as a JSON-ready dict (a stored job's payload)."""
+    return {
+        "kind": notice.kind.value,
+        "company_id": notice.company_id,
+        "partner_id": notice.partner_id,
+        "request_id": notice.request_id,
+        "meeting_id": notice.meeting_id,
+        "data": dict(notice.data),
+    }
+
+
+def notice_from_payload(payload: Mapping[str, Any]) -> Notice:
+    """Return the notice `notice_payload` stored."""
+    request_id, meeting_id = payload.get("request_id"), payload.get("meeting_id")
+    return Notice(
+        NoticeKind(str(payload["kind"])),
+        str(payload["company_id"]),
+        str(payload.get("partner_id") or ""),
+        int(request_id) if request_id is not None else None,
+        int(meeting_id) if meeting_id is not None else None,
+        dict(payload.get("data") or {}),
+    )

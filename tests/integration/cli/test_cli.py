@@ -125,7 +125,8 @@ def test_bad_configuration_is_one_line(env: dict[str, str]) -> None:
 
 def test_help_everywhere(env: dict[str, str]) -> None:
     for args in (["--help"], ["import", "--help"], ["suggest", "--help"], ["db", "--help"],
-                 ["run", "--help"], ["chat", "--help"], ["demo", "--help"], ["schedule", "--help"]):
+                 ["run", "--help"], ["chat", "--help"], ["demo", "--help"], ["schedule", "--help"],
+                 ["remove", "--help"], ["reindex", "--help"]):
         result = matchbot(*args, env=env)
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage" in result.stdout
@@ -178,3 +179,28 @@ def test_embeddings_export_explains_bad_onnx_options(env: dict[str, str], tmp_pa
     assert "Unknown int8 configuration avx9" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_removed_company_is_gone_from_every_later_suggestion(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data")}  # the module's event stays whole
+    path = tmp_path / "companies.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    assert matchbot("import", str(path), env=own).returncode == 0
+
+    def partners(company: str) -> list[str]:
+        result = matchbot("suggest", "--company", company, "--json", env=own)
+        assert result.returncode == 0, result.stderr
+        return [row["company_id"] for row in json.loads(result.stdout)]
+
+    assert "pl-honey" in partners("cn-food")
+    removed = matchbot("remove", "--company", "pl-honey", env=own)
+    assert removed.returncode == 0, removed.stderr
+    assert "removed pl-honey" in removed.stdout
+    assert "pl-honey" not in partners("cn-food") and "pl-honey" not in partners("cn-solar")
+    again = matchbot("remove", "--company", "pl-honey", env=own)
+    assert again.returncode == 1 and "Unknown company id pl-honey" in again.stderr
+    rebuilt = matchbot("reindex", env=own)
+    assert rebuilt.returncode == 0 and "reindexed 4 companies" in rebuilt.stdout
+    assert partners("cn-food")[0] == "hu-wine"
