@@ -95,8 +95,12 @@ def make_instance(
             if rng.random() < 0.1:
                 extra["max_meetings_per_day"] = rng.choice((4, 6))
         companies[f"c{k}"] = Company(
-            id=f"c{k}", name=f"Company {k}", country=country, timezone=zone_name,
-            languages=tuple(langs), **extra,  # type: ignore[arg-type]
+            id=f"c{k}",
+            name=f"Company {k}",
+            country=country,
+            timezone=zone_name,
+            languages=tuple(langs),
+            **extra,  # type: ignore[arg-type]
         )
     ids = list(companies)
     chinese = [x for x in ids if companies[x].country == "CN"]
@@ -133,8 +137,11 @@ def make_instance(
         return companies, requests, [], []
     cee_langs = sorted({c.main_language for c in CEE})
     interpreters = [
-        Interpreter(f"i{k}", f"Interpreter {k}",
-                    tuple(("zh_Hans", lang) for lang in rng.sample(cee_langs, 4)) + (("zh", "en"),))
+        Interpreter(
+            f"i{k}",
+            f"Interpreter {k}",
+            tuple(("zh_Hans", lang) for lang in rng.sample(cee_langs, 4)) + (("zh", "en"),),
+        )
         for k in range(max(3, n_participants // 10))
     ]
     existing: list[Meeting] = []
@@ -184,7 +191,7 @@ def validate(
         slots.sort()
         for k, (s, e) in enumerate(slots):
             assert k == 0 or slots[k - 1][1] <= s, f"double booking of {who}"
-            rest = slots[:k] + slots[k + 1:]
+            rest = slots[:k] + slots[k + 1 :]
             assert run_length(rest, (s, e), gap) <= DEFAULT_BREAK_RULE.max_back_to_back, who
         if who.startswith("interpreter:"):
             continue
@@ -328,8 +335,13 @@ def _fixed_days(inst: object) -> dict[tuple[int, int], int]:
 
 
 def run(
-    family: str, n_participants: int, n_requests: int, exact: bool, target: float,
-    limit_s: float, iterations: int,
+    family: str,
+    n_participants: int,
+    n_requests: int,
+    exact: bool,
+    target: float,
+    limit_s: float,
+    iterations: int,
 ) -> tuple[bool, str]:
     """Run one family and size; print the figures; return (targets met, a table row)."""
     companies, requests, existing, interpreters = make_instance(
@@ -364,19 +376,31 @@ def run(
     share = done / bound if bound else 1.0
     ok = share >= target and elapsed < limit_s
     label = FAMILIES[family]
-    print(f"[{label}] {n_participants} participants / {len(requests)} requests "
-          f"({len(interpreters)} interpreters, {len(existing)} meetings already booked)")
+    print(
+        f"[{label}] {n_participants} participants / {len(requests)} requests "
+        f"({len(interpreters)} interpreters, {len(existing)} meetings already booked)"
+    )
     print(f"  scheduled      {done} ({done / len(requests):.1%} of requests) in {elapsed:.2f} s")
-    print(f"  upper bound    {bound} [{which}]; all: "
-          + ", ".join(f"{k} {v}" for k, v in found.items())
-          + " (" + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()) + ")")
-    print(f"  of bound       {share:.1%} (target >= {target:.0%} in < {limit_s:.0f} s): "
-          f"{'OK' if ok else 'MISSED'}")
+    print(
+        f"  upper bound    {bound} [{which}]; all: "
+        + ", ".join(f"{k} {v}" for k, v in found.items())
+        + " ("
+        + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
+        + ")"
+    )
+    print(
+        f"  of bound       {share:.1%} (target >= {target:.0%} in < {limit_s:.0f} s): "
+        f"{'OK' if ok else 'MISSED'}"
+    )
     print(f"  left over      {dict(reasons)}")
-    print("  validation     no double booking, out-of-hours, daily-limit or break violation",
-          flush=True)
-    row = (f"| {label} | {n_participants} / {len(requests)} | {done} | {bound} ({which}) | "
-           f"{share:.1%} | {elapsed:.2f} s | {'OK' if ok else 'MISSED'} |")
+    print(
+        "  validation     no double booking, out-of-hours, daily-limit or break violation",
+        flush=True,
+    )
+    row = (
+        f"| {label} | {n_participants} / {len(requests)} | {done} | {bound} ({which}) | "
+        f"{share:.1%} | {elapsed:.2f} s | {'OK' if ok else 'MISSED'} |"
+    )
     return ok, row
 
 
@@ -395,10 +419,14 @@ def main() -> None:
     args = parser.parse_args()
     exact_sat = not args.no_cp_sat
     families = list(FAMILIES) if args.family == "both" else [args.family]
-    sizes = [(60, 300, True, 0.98, 2.0, 1000)] if args.quick else [
-        (300, 1500, True, 0.98, 2.0, 1000),
-        (5000, 50000, False, 0.95, 60.0, 1500),
-    ]
+    sizes = (
+        [(60, 300, True, 0.98, 2.0, 1000)]
+        if args.quick
+        else [
+            (300, 1500, True, 0.98, 2.0, 1000),
+            (5000, 50000, False, 0.95, 60.0, 1500),
+        ]
+    )
     if args.small_only:
         sizes = sizes[:1]
     rows = []

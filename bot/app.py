@@ -143,8 +143,6 @@ class App:
         await self.stop()
 
 
-def build_app(
-    settings: Settings, *, event: Event | None = None, clock: Clock | None = None
-) -> App:
+def build_app(settings: Settings, *, event: Event | None = None, clock: Clock | None = None) -> App:
     """Return an App for these settings (nothing is opened until `start`)."""
     return App(settings, event=event, clock=clock)

@@ -85,9 +85,7 @@ def demo(
 
 @app.command()
 def run(
-    channel: Annotated[
-        str | None, typer.Option(help="aiogram (default) or ptb.")
-    ] = None,
+    channel: Annotated[str | None, typer.Option(help="aiogram (default) or ptb.")] = None,
     webhook: Annotated[bool, typer.Option(help="Receive updates by webhook.")] = False,
 ) -> None:
     """Start the Telegram bot."""
@@ -147,9 +145,7 @@ def import_(
         ident = f" ({rej.company_id})" if rej.company_id else ""
         line = f"rejected row {rej.row}{ident}: {rej.reason}"
         typer.echo(line.encode("utf-8", "backslashreplace").decode("utf-8"))
-    typer.echo(
-        f"{report.added} added, {report.updated} updated, {len(report.rejected)} rejected"
-    )
+    typer.echo(f"{report.added} added, {report.updated} updated, {len(report.rejected)} rejected")
     if report.added + report.updated == 0:
         raise typer.Exit(1)
 
@@ -287,9 +283,7 @@ def embeddings_export(
 def interpreters_add(
     interpreter_id: Annotated[str, typer.Argument(help="Stable id, e.g. li-wei.")],
     name: Annotated[str, typer.Option(help="Display name.")],
-    pair: Annotated[
-        list[str], typer.Option(help="Language pair such as zh-hr (repeatable).")
-    ],
+    pair: Annotated[list[str], typer.Option(help="Language pair such as zh-hr (repeatable).")],
     available: Annotated[
         list[str] | None,
         typer.Option(help="UTC interval START/END in ISO format (repeatable; none: always)."),

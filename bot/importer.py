@@ -117,8 +117,15 @@ def _iter_jsonl(text: str) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             bad = _has_bad_bytes(line)
-            yield i, None, ("The row is not valid UTF-8." if bad
-                            else f"The row is not valid JSON: {exc.msg}.")
+            yield (
+                i,
+                None,
+                (
+                    "The row is not valid UTF-8."
+                    if bad
+                    else f"The row is not valid JSON: {exc.msg}."
+                ),
+            )
             continue
         if not isinstance(item, dict):
             yield i, None, "The row is not a JSON object."
@@ -211,8 +218,11 @@ def parse_company_file(
             continue
         if company.id in seen:
             result.rejected.append(
-                RejectedRow(row_no, company.id,
-                            f"The id {company.id} appears twice (first on row {seen[company.id]}).")
+                RejectedRow(
+                    row_no,
+                    company.id,
+                    f"The id {company.id} appears twice (first on row {seen[company.id]}).",
+                )
             )
             continue
         seen[company.id] = row_no

@@ -30,6 +30,8 @@ async def started(settings: Settings) -> AsyncIterator[App]:
         yield app
     finally:
         await app.stop()
+
+
 BATCH = 64
 
 
@@ -231,8 +233,9 @@ def parse_interpreter(
             start = datetime.fromisoformat(start_s)
             end = datetime.fromisoformat(end_s)
         except ValueError:
-            raise ValueError(f"an interval looks like 2026-12-01T08:00/2026-12-01T12:00, "
-                             f"not {item!r}") from None
+            raise ValueError(
+                f"an interval looks like 2026-12-01T08:00/2026-12-01T12:00, not {item!r}"
+            ) from None
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
         end = end if end.tzinfo else end.replace(tzinfo=UTC)
         if not sep or end <= start:
@@ -240,8 +243,12 @@ def parse_interpreter(
         intervals.append((start.astimezone(UTC), end.astimezone(UTC)))
     if not language_pairs:
         raise ValueError("give at least one --pair")
-    return Interpreter(interpreter_id.strip(), name.strip() or interpreter_id,
-                       tuple(language_pairs), tuple(intervals))
+    return Interpreter(
+        interpreter_id.strip(),
+        name.strip() or interpreter_id,
+        tuple(language_pairs),
+        tuple(intervals),
+    )
 
 
 async def save_interpreter(settings: Settings, interpreter: Interpreter) -> None:

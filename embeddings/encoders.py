@@ -321,7 +321,9 @@ class SentenceTransformerEncoder:
         # transformers version may hold a broken Mistral tokenizer; e5 is no Mistral model.
         # sentence-transformers renamed the argument (tokenizer_kwargs -> processor_kwargs).
         parameters = inspect.signature(SentenceTransformer.__init__).parameters
-        processor_key = "processor_kwargs" if "processor_kwargs" in parameters else "tokenizer_kwargs"
+        processor_key = (
+            "processor_kwargs" if "processor_kwargs" in parameters else "tokenizer_kwargs"
+        )
         kwargs[processor_key] = {"fix_mistral_regex": False}
         if self._backend == "onnx":
             kwargs["model_kwargs"] = self._onnx_model_kwargs()

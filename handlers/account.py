@@ -36,8 +36,13 @@ async def role_of(ctx: Ctx) -> Role:
 async def cmd_help(ctx: Ctx) -> None:
     """List the commands this user can use."""
     role = await role_of(ctx)
-    lines = [ctx._("I help companies from China and Central and Eastern Europe find partners and "
-                   "meet online. What you can do:"), ""]
+    lines = [
+        ctx._(
+            "I help companies from China and Central and Eastern Europe find partners and "
+            "meet online. What you can do:"
+        ),
+        "",
+    ]
     lines += [f"/{cmd} — {esc(ctx._(desc))}" for cmd, desc in command_table(role)]
     ctx.say("\n".join(lines))
 
@@ -47,8 +52,12 @@ async def cmd_pause(ctx: Ctx) -> None:
     company = await ctx.require_company()
     await ctx.services.companies.set_paused(company.id, True)
     ctx.forget_company()
-    ctx.say(ctx._("Paused: you will not be suggested to others and receive no new requests. "
-                  "Your meetings stay as they are. Send /resume to continue."))
+    ctx.say(
+        ctx._(
+            "Paused: you will not be suggested to others and receive no new requests. "
+            "Your meetings stay as they are. Send /resume to continue."
+        )
+    )
 
 
 async def cmd_resume(ctx: Ctx) -> None:
@@ -64,18 +73,28 @@ async def cmd_my_data(ctx: Ctx) -> None:
     company = await ctx.require_company()
     data = await ctx.services.companies.export_data(company.id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    ctx.say(ctx._("Here is everything we store about your company."),
-            document=Document("my-data.json", content, "application/json"))
+    ctx.say(
+        ctx._("Here is everything we store about your company."),
+        document=Document("my-data.json", content, "application/json"),
+    )
 
 
 async def cmd_delete_me(ctx: Ctx) -> None:
     """Ask to confirm deleting the profile."""
     await ctx.require_company()
     ctx.state.enter(FLOW, AccountStep.CONFIRM_DELETE.value)
-    ctx.say(ctx._("Delete your profile? Your future meetings will be cancelled and your partners "
-                  "told. This cannot be undone."),
-            ((Button(ctx._("Yes, delete everything"), pack(PREFIX, "del", "y")),
-              Button(ctx._("No, keep it"), pack(PREFIX, "del", "n"))),))
+    ctx.say(
+        ctx._(
+            "Delete your profile? Your future meetings will be cancelled and your partners "
+            "told. This cannot be undone."
+        ),
+        (
+            (
+                Button(ctx._("Yes, delete everything"), pack(PREFIX, "del", "y")),
+                Button(ctx._("No, keep it"), pack(PREFIX, "del", "n")),
+            ),
+        ),
+    )
 
 
 async def delete_me(ctx: Ctx) -> None:
@@ -85,8 +104,13 @@ async def delete_me(ctx: Ctx) -> None:
     ctx.notify(partner_left(company.name, [(partner.id, start) for partner, start in told]))
     ctx.state.leave()
     ctx.state.forget = True
-    ctx.say(ctx._("Your profile and everything about it are deleted. Goodbye! You can register "
-                  "again at any time with /start."), edit=True)
+    ctx.say(
+        ctx._(
+            "Your profile and everything about it are deleted. Goodbye! You can register "
+            "again at any time with /start."
+        ),
+        edit=True,
+    )
 
 
 async def on_text(ctx: Ctx, text: str) -> None:

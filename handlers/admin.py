@@ -26,9 +26,25 @@ FLOW = "admin"
 PREFIX = "ad"
 STICKY = False
 BROADCAST_MAX = 3500
-EXPORT_FIELDS = ("id", "name", "country", "city", "languages", "locale", "timezone", "section",
-                 "profile_type", "size", "website", "status", "offer", "need", "user_id",
-                 "meetings_held", "no_shows")
+EXPORT_FIELDS = (
+    "id",
+    "name",
+    "country",
+    "city",
+    "languages",
+    "locale",
+    "timezone",
+    "section",
+    "profile_type",
+    "size",
+    "website",
+    "status",
+    "offer",
+    "need",
+    "user_id",
+    "meetings_held",
+    "no_shows",
+)
 
 
 class AdminStep(StrEnum):
@@ -53,21 +69,36 @@ async def cmd_stats(ctx: Ctx) -> None:
     _require_admin(ctx)
     s = await collect_stats(ctx.services.repos)
     countries = ", ".join(f"{esc(code)} {n}" for code, n in s.by_country.items()) or "-"
-    ctx.say(ctx._(
-        "<b>Event figures</b>\n"
-        "Participants: {participants} (complete profiles: {complete}, paused: {paused}, "
-        "blocked: {blocked})\nBy country: {countries}\n"
-        "Meeting requests: {requests} (pending {pending}, accepted {accepted}, declined "
-        "{declined}, expired {expired})\nAcceptance rate: {acceptance}%\n"
-        "Meetings: scheduled {scheduled}, held {held}, no-shows {no_shows}\n"
-        "Outcomes: memorandums {memorandums}, intentions {intentions}, follow-ups {follow_ups}, "
-        "no fit {no_fit}",
-        participants=s.participants, complete=s.complete_profiles, paused=s.paused,
-        blocked=s.blocked, countries=countries, requests=s.requests, pending=s.pending,
-        accepted=s.accepted, declined=s.declined, expired=s.expired,
-        acceptance=round(100 * s.acceptance_rate), scheduled=s.scheduled, held=s.held,
-        no_shows=s.no_shows, memorandums=s.memorandums, intentions=s.intentions,
-        follow_ups=s.follow_ups, no_fit=s.no_fit))
+    ctx.say(
+        ctx._(
+            "<b>Event figures</b>\n"
+            "Participants: {participants} (complete profiles: {complete}, paused: {paused}, "
+            "blocked: {blocked})\nBy country: {countries}\n"
+            "Meeting requests: {requests} (pending {pending}, accepted {accepted}, declined "
+            "{declined}, expired {expired})\nAcceptance rate: {acceptance}%\n"
+            "Meetings: scheduled {scheduled}, held {held}, no-shows {no_shows}\n"
+            "Outcomes: memorandums {memorandums}, intentions {intentions}, follow-ups {follow_ups}, "
+            "no fit {no_fit}",
+            participants=s.participants,
+            complete=s.complete_profiles,
+            paused=s.paused,
+            blocked=s.blocked,
+            countries=countries,
+            requests=s.requests,
+            pending=s.pending,
+            accepted=s.accepted,
+            declined=s.declined,
+            expired=s.expired,
+            acceptance=round(100 * s.acceptance_rate),
+            scheduled=s.scheduled,
+            held=s.held,
+            no_shows=s.no_shows,
+            memorandums=s.memorandums,
+            intentions=s.intentions,
+            follow_ups=s.follow_ups,
+            no_fit=s.no_fit,
+        )
+    )
 
 
 async def cmd_export(ctx: Ctx) -> None:
@@ -78,14 +109,32 @@ async def cmd_export(ctx: Ctx) -> None:
     writer.writerow(EXPORT_FIELDS)
     companies = await ctx.services.repos.companies.list()
     for c in companies:
-        writer.writerow([c.id, c.name, c.country, c.city, " ".join(c.languages), c.locale,
-                         c.timezone, c.section, c.profile_type.value,
-                         c.size.value if c.size else "", c.website, c.status.value, c.offer,
-                         c.need, c.user_id if c.user_id is not None else "",
-                         c.meetings_held, c.no_shows])
+        writer.writerow(
+            [
+                c.id,
+                c.name,
+                c.country,
+                c.city,
+                " ".join(c.languages),
+                c.locale,
+                c.timezone,
+                c.section,
+                c.profile_type.value,
+                c.size.value if c.size else "",
+                c.website,
+                c.status.value,
+                c.offer,
+                c.need,
+                c.user_id if c.user_id is not None else "",
+                c.meetings_held,
+                c.no_shows,
+            ]
+        )
     content = out.getvalue().encode("utf-8-sig")
-    ctx.say(ctx.ngettext("{n} company exported.", "{n} companies exported.", len(companies)),
-            document=Document("companies.csv", content, "text/csv"))
+    ctx.say(
+        ctx.ngettext("{n} company exported.", "{n} companies exported.", len(companies)),
+        document=Document("companies.csv", content, "text/csv"),
+    )
 
 
 async def cmd_broadcast(ctx: Ctx) -> None:
@@ -93,18 +142,35 @@ async def cmd_broadcast(ctx: Ctx) -> None:
     _require_admin(ctx)
     text = ctx.event.command_args
     if not text:
-        raise ValidationError(N_("Write the message after the command, for example: "
-                                 "/broadcast The programme starts at 10:00."))
+        raise ValidationError(
+            N_(
+                "Write the message after the command, for example: "
+                "/broadcast The programme starts at 10:00."
+            )
+        )
     if len(text) > BROADCAST_MAX:
-        raise ValidationError(N_("The message is too long: {length} characters (at most "
-                                 "{limit})."), length=len(text), limit=BROADCAST_MAX)
+        raise ValidationError(
+            N_("The message is too long: {length} characters (at most {limit})."),
+            length=len(text),
+            limit=BROADCAST_MAX,
+        )
     recipients = [c for c in await ctx.services.repos.companies.list() if c.user_id is not None]
     ctx.state.enter(FLOW, AdminStep.CONFIRM_BROADCAST.value, {"text": text})
-    ctx.say(ctx.ngettext("Send this message to {n} participant?",
-                         "Send this message to {n} participants?", len(recipients))
-            + "\n\n" + esc(text),
-            ((Button(ctx._("Send"), pack(PREFIX, "bc", "y")),
-              Button(ctx._("Cancel"), pack(PREFIX, "bc", "n"))),))
+    ctx.say(
+        ctx.ngettext(
+            "Send this message to {n} participant?",
+            "Send this message to {n} participants?",
+            len(recipients),
+        )
+        + "\n\n"
+        + esc(text),
+        (
+            (
+                Button(ctx._("Send"), pack(PREFIX, "bc", "y")),
+                Button(ctx._("Cancel"), pack(PREFIX, "bc", "n")),
+            ),
+        ),
+    )
 
 
 async def send_broadcast(ctx: Ctx) -> None:
@@ -115,16 +181,19 @@ async def send_broadcast(ctx: Ctx) -> None:
     companies = [c for c in await ctx.services.repos.companies.list() if c.user_id is not None]
     ctx.notify([Notice(NoticeKind.BROADCAST, c.id, data={"text": text}) for c in companies])
     log.info("broadcast to %d participants by %s", len(companies), ctx.event.user_id)
-    ctx.say(ctx.ngettext("Sent to {n} participant.", "Sent to {n} participants.",
-                         len(companies)), edit=True)
+    ctx.say(
+        ctx.ngettext("Sent to {n} participant.", "Sent to {n} participants.", len(companies)),
+        edit=True,
+    )
 
 
 async def _set_blocked(ctx: Ctx, blocked: bool) -> None:
     _require_admin(ctx)
     company_id = ctx.event.command_args.strip()
     if not company_id:
-        raise ValidationError(N_("Write the company id after the command, for example: "
-                                 "/block tg12345"))
+        raise ValidationError(
+            N_("Write the company id after the command, for example: /block tg12345")
+        )
     company = await ctx.services.companies.set_blocked(company_id, blocked)
     if blocked:
         ctx.say(ctx._("<b>{name}</b> is blocked.", name=esc(company.name)))
@@ -147,12 +216,22 @@ async def cmd_schedule(ctx: Ctx) -> None:
     _require_admin(ctx)
     result = await ctx.services.meetings.schedule_all()
     ctx.notify(result.notices)
-    ctx.say(ctx.ngettext("The scheduler booked {n} meeting.",
-                         "The scheduler booked {n} meetings.", len(result.scheduled)))
+    ctx.say(
+        ctx.ngettext(
+            "The scheduler booked {n} meeting.",
+            "The scheduler booked {n} meetings.",
+            len(result.scheduled),
+        )
+    )
     if result.unscheduled:
         reasons = Counter(reason for _, reason in result.unscheduled)
-        lines = [ctx.ngettext("{n} request could not be scheduled:",
-                              "{n} requests could not be scheduled:", len(result.unscheduled))]
+        lines = [
+            ctx.ngettext(
+                "{n} request could not be scheduled:",
+                "{n} requests could not be scheduled:",
+                len(result.unscheduled),
+            )
+        ]
         for reason, count in reasons.most_common():
             lines.append(f"• {ctx._(UNSCHEDULED_REASONS[reason])}: {count}")
         ctx.say("\n".join(lines))

@@ -10,8 +10,13 @@ from matchmaking.models import Company, Meeting
 
 
 def meeting_document(
-    meeting: Meeting, viewer: Company, partner: Company | None, title: str, description: str,
-    now: datetime, organizer: str = "",
+    meeting: Meeting,
+    viewer: Company,
+    partner: Company | None,
+    title: str,
+    description: str,
+    now: datetime,
+    organizer: str = "",
 ) -> Document:
     """Return the .ics invitation of a meeting as a document to send.
 
@@ -27,6 +32,7 @@ def meeting_document(
     attendees: list[tuple[str, str | None]] = [(viewer.name, None)]
     if partner is not None:
         attendees.append((partner.name, None))
-    content = meeting_to_ics(meeting, organizer or "matchbot", attendees, title, description,
-                             now=now)
+    content = meeting_to_ics(
+        meeting, organizer or "matchbot", attendees, title, description, now=now
+    )
     return Document(f"meeting-{meeting.id}.ics", content, "text/calendar")

@@ -53,14 +53,17 @@ class Flow:
 
 
 def _flow(module: ModuleType) -> Flow:
-    return Flow(module.FLOW, module.PREFIX, module.STICKY, module.on_text, module.on_callback,
-                module.resume)
+    return Flow(
+        module.FLOW, module.PREFIX, module.STICKY, module.on_text, module.on_callback, module.resume
+    )
 
 
 # Order matters only for reading: each flow owns one callback prefix and one state name.
 # start (language, deep links, menu) -> intake (registration, /profile) -> matches -> meetings
 # -> account (/help, /pause, /my_data, /delete_me) -> admin (organizers only).
-FLOWS: tuple[Flow, ...] = tuple(_flow(m) for m in (start, intake, matches, meetings, account, admin))
+FLOWS: tuple[Flow, ...] = tuple(
+    _flow(m) for m in (start, intake, matches, meetings, account, admin)
+)
 BY_NAME: dict[str, Flow] = {f.name: f for f in FLOWS}
 BY_PREFIX: dict[str, Flow] = {f.prefix: f for f in FLOWS}
 
@@ -152,9 +155,11 @@ class Dialog:
 
     async def _explain(self, ctx: Ctx, err: MatchbotError) -> bool:
         """Turn an expected error into a localized reply; False for a foreign/stale button."""
-        if ctx.event.kind is EventKind.CALLBACK and isinstance(
-            err, (NotFoundError, PermissionDeniedError)
-        ) and not isinstance(err, admin.NotAdminError):
+        if (
+            ctx.event.kind is EventKind.CALLBACK
+            and isinstance(err, (NotFoundError, PermissionDeniedError))
+            and not isinstance(err, admin.NotAdminError)
+        ):
             return False
         params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
         ctx.response.replies.clear()
@@ -204,8 +209,12 @@ class Dialog:
             ctx.say(ctx._("There is nothing to cancel."))
         elif state.flow == intake.FLOW and not state.data.get("existing"):
             state.leave(park=True)
-            ctx.say(ctx._("Registration stopped. Your answers are kept: send /start to "
-                          "continue where you stopped."))
+            ctx.say(
+                ctx._(
+                    "Registration stopped. Your answers are kept: send /start to "
+                    "continue where you stopped."
+                )
+            )
         elif state.flow == intake.FLOW:
             state.leave()
             ctx.say(ctx._("Editing cancelled. Your profile is unchanged."))
@@ -223,8 +232,12 @@ class Dialog:
         previous = BY_NAME.get(ctx.state.flow)
         kept = (ctx.state.flow, ctx.state.step, copy.deepcopy(ctx.state.data))
         await flow.on_callback(ctx, parts)
-        if (previous is not None and previous.sticky and previous is not flow
-                and ctx.state.flow not in ("", previous.name)):
+        if (
+            previous is not None
+            and previous.sticky
+            and previous is not flow
+            and ctx.state.flow not in ("", previous.name)
+        ):
             # A button of another flow took the user away: keep the unfinished draft.
             ctx.state.parked[kept[0]] = {"step": kept[1], "data": kept[2]}
 
@@ -237,8 +250,12 @@ class Dialog:
         if company is None:
             ctx.say(ctx._("Send /start to register your company."))
         else:
-            ctx.say(ctx._("Send /matches to see suggested partners, /meetings for your meetings, "
-                          "or /help for everything else."))
+            ctx.say(
+                ctx._(
+                    "Send /matches to see suggested partners, /meetings for your meetings, "
+                    "or /help for everything else."
+                )
+            )
 
     async def render_notices(self, notices: Sequence[Notice]) -> list[Reply]:
         """Render notices for their recipients (in their locale and time zone)."""

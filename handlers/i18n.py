@@ -146,7 +146,9 @@ def _supported(directory: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda c: (order.index(c) if c in order else len(order), c)))
 
 
-def negotiate_locale(language_code: str | None, available: Iterable[str] | None = None) -> str | None:
+def negotiate_locale(
+    language_code: str | None, available: Iterable[str] | None = None
+) -> str | None:
     """Return the supported catalog for a client language tag ("zh-hans", "en-US", "sr"), or None.
 
     Chinese without a script or region goes to Simplified Chinese (zh_Hans); Serbian goes to the

@@ -73,11 +73,19 @@ STEPS: dict[Step, StepSpec] = {
 def company_draft(company: Company) -> dict[str, Any]:
     """Return the draft of a saved company, for editing."""
     return {
-        "name": company.name, "country": company.country, "timezone": company.timezone,
-        "city": company.city, "languages": list(company.languages), "section": company.section,
-        "profile_type": company.profile_type.value, "offer": company.offer,
-        "need": company.need, "size": company.size.value if company.size else "",
-        "website": company.website, "contact": company.contact, "existing": True,
+        "name": company.name,
+        "country": company.country,
+        "timezone": company.timezone,
+        "city": company.city,
+        "languages": list(company.languages),
+        "section": company.section,
+        "profile_type": company.profile_type.value,
+        "offer": company.offer,
+        "need": company.need,
+        "size": company.size.value if company.size else "",
+        "website": company.website,
+        "contact": company.contact,
+        "existing": True,
     }
 
 
@@ -173,9 +181,14 @@ async def save(ctx: Ctx) -> None:
     ctx.state.leave()
     ctx.state.parked.pop(FLOW, None)
     ctx.forget_company()
-    text = (ctx._("Your profile is updated.") if existing is not None else ctx._(
-        "Thank you! Your profile is saved. We will suggest partners whose offer meets your "
-        "need, and tell you when new ones register."))
+    text = (
+        ctx._("Your profile is updated.")
+        if existing is not None
+        else ctx._(
+            "Thank you! Your profile is saved. We will suggest partners whose offer meets your "
+            "need, and tell you when new ones register."
+        )
+    )
     ctx.say(text, ((Button(ctx._("Show suggested partners"), "m:show"),),))
 
 

@@ -94,9 +94,14 @@ def _ask(ctx: Ctx, step: Step, text: str, extra: Keyboard = (), *, skip: bool = 
 
 async def ask_name(ctx: Ctx) -> None:
     """Ask for the company name."""
-    _ask(ctx, Step.NAME, ctx._(
-        "What is the name of your company or institution?\n"
-        "(You can go back with the Back button or stop with /cancel at any step.)"))
+    _ask(
+        ctx,
+        Step.NAME,
+        ctx._(
+            "What is the name of your company or institution?\n"
+            "(You can go back with the Back button or stop with /cancel at any step.)"
+        ),
+    )
 
 
 async def ask_country(ctx: Ctx) -> None:
@@ -105,24 +110,39 @@ async def ask_country(ctx: Ctx) -> None:
         Button(f"{c.flag} {country_name(c.code, ctx.locale)}", _cb(Step.COUNTRY, "c", c.code))
         for c in EVENT_COUNTRIES
     ]
-    _ask(ctx, Step.COUNTRY, ctx._(
-        "Which country is your company in? Choose below, or type its name or two-letter code "
-        "(for example PL)."), rows(buttons, 3))
+    _ask(
+        ctx,
+        Step.COUNTRY,
+        ctx._(
+            "Which country is your company in? Choose below, or type its name or two-letter code "
+            "(for example PL)."
+        ),
+        rows(buttons, 3),
+    )
 
 
 async def ask_timezone(ctx: Ctx) -> None:
     """Show the time zone derived from the country and offer to change it."""
     zone = str(ctx.state.data.get("timezone") or "UTC")
-    now = format_time(ctx.services.clock.now(), format="short", tzinfo=ZoneInfo(zone),
-                      locale=ctx.locale)
+    now = format_time(
+        ctx.services.clock.now(), format="short", tzinfo=ZoneInfo(zone), locale=ctx.locale
+    )
     others = [z for z in country_zones(str(ctx.state.data.get("country", ""))) if z != zone]
     buttons = [Button("✓ " + ctx._("Yes, this is right"), _cb(Step.TIMEZONE, "ok"))]
     zones = country_zones(str(ctx.state.data.get("country", "")))
     buttons += [Button(z, _cb(Step.TIMEZONE, "z", zones.index(z))) for z in others[:8]]
-    _ask(ctx, Step.TIMEZONE, ctx._(
-        "Your time zone: <b>{zone}</b> (it is {time} there now). All meeting times will be shown "
-        "in it. Is this right? If not, choose another one or type its name, for example "
-        "Europe/Warsaw.", zone=esc(zone), time=esc(now)), rows(buttons, 1))
+    _ask(
+        ctx,
+        Step.TIMEZONE,
+        ctx._(
+            "Your time zone: <b>{zone}</b> (it is {time} there now). All meeting times will be shown "
+            "in it. Is this right? If not, choose another one or type its name, for example "
+            "Europe/Warsaw.",
+            zone=esc(zone),
+            time=esc(now),
+        ),
+        rows(buttons, 1),
+    )
 
 
 async def ask_city(ctx: Ctx) -> None:
@@ -140,15 +160,22 @@ async def ask_languages(ctx: Ctx) -> None:
         local = []
     options = list(dict.fromkeys([*local, *COMMON_LANGUAGES, ctx.locale, *chosen]))
     buttons = [
-        Button(("✓ " if code in chosen else "") + language_name(code, ctx.locale),
-               _cb(Step.LANGUAGES, "t", code))
+        Button(
+            ("✓ " if code in chosen else "") + language_name(code, ctx.locale),
+            _cb(Step.LANGUAGES, "t", code),
+        )
         for code in options
     ]
     done = (Button(ctx._("Done") + " ▶", _cb(Step.LANGUAGES, "done")),)
-    _ask(ctx, Step.LANGUAGES, ctx._(
-        "Which languages can your people speak in a meeting? Tap all that apply, then Done. "
-        "You can also type language codes, for example: en, de, zh."),
-        (*rows(buttons, 2), done))
+    _ask(
+        ctx,
+        Step.LANGUAGES,
+        ctx._(
+            "Which languages can your people speak in a meeting? Tap all that apply, then Done. "
+            "You can also type language codes, for example: en, de, zh."
+        ),
+        (*rows(buttons, 2), done),
+    )
 
 
 async def ask_section(ctx: Ctx) -> None:
@@ -158,8 +185,12 @@ async def ask_section(ctx: Ctx) -> None:
         Button(section_label(event, s.code, ctx.t), _cb(Step.SECTION, "s", i))
         for i, s in enumerate(event.sections)
     ]
-    _ask(ctx, Step.SECTION, ctx._("In which section of the event do you want to negotiate?"),
-         rows(buttons, 1))
+    _ask(
+        ctx,
+        Step.SECTION,
+        ctx._("In which section of the event do you want to negotiate?"),
+        rows(buttons, 1),
+    )
 
 
 async def ask_profile_type(ctx: Ctx) -> None:
@@ -168,32 +199,52 @@ async def ask_profile_type(ctx: Ctx) -> None:
         Button(ctx._(label), _cb(Step.PROFILE_TYPE, "p", i))
         for i, label in enumerate(PROFILE_TYPE_LABELS.values())
     ]
-    _ask(ctx, Step.PROFILE_TYPE, ctx._("What kind of partnership are you looking for?"),
-         rows(buttons, 2))
+    _ask(
+        ctx,
+        Step.PROFILE_TYPE,
+        ctx._("What kind of partnership are you looking for?"),
+        rows(buttons, 2),
+    )
 
 
 async def ask_offer(ctx: Ctx) -> None:
     """Ask what the company offers, with an example."""
-    _ask(ctx, Step.OFFER, ctx._(
-        "What does your company offer? Write a few sentences in any language.\n"
-        "Example: <i>We produce organic honey and dried fruit and export them in bulk.</i>"),
-        skip=True)
+    _ask(
+        ctx,
+        Step.OFFER,
+        ctx._(
+            "What does your company offer? Write a few sentences in any language.\n"
+            "Example: <i>We produce organic honey and dried fruit and export them in bulk.</i>"
+        ),
+        skip=True,
+    )
 
 
 async def ask_need(ctx: Ctx) -> None:
     """Ask what the company needs, with an example."""
-    _ask(ctx, Step.NEED, ctx._(
-        "What are you looking for in a partner? Write a few sentences in any language.\n"
-        "Example: <i>We are looking for a distributor of food products in China.</i>"),
-        skip=True)
+    _ask(
+        ctx,
+        Step.NEED,
+        ctx._(
+            "What are you looking for in a partner? Write a few sentences in any language.\n"
+            "Example: <i>We are looking for a distributor of food products in China.</i>"
+        ),
+        skip=True,
+    )
 
 
 async def ask_size(ctx: Ctx) -> None:
     """Ask for the company size (skippable)."""
-    buttons = [Button(ctx._(label), _cb(Step.SIZE, "s", size.value))
-               for size, label in SIZE_LABELS.items()]
-    _ask(ctx, Step.SIZE, ctx._("How big is your company? You can also type the number of people."),
-         rows(buttons, 2), skip=True)
+    buttons = [
+        Button(ctx._(label), _cb(Step.SIZE, "s", size.value)) for size, label in SIZE_LABELS.items()
+    ]
+    _ask(
+        ctx,
+        Step.SIZE,
+        ctx._("How big is your company? You can also type the number of people."),
+        rows(buttons, 2),
+        skip=True,
+    )
 
 
 async def ask_website(ctx: Ctx) -> None:
@@ -203,9 +254,14 @@ async def ask_website(ctx: Ctx) -> None:
 
 async def ask_contact(ctx: Ctx) -> None:
     """Ask for the private contact and explain who sees it."""
-    _ask(ctx, Step.CONTACT, ctx._(
-        "How can a partner reach you (name, e-mail, phone, WeChat ...)?\n"
-        "This stays private: a partner sees it only after you both agreed to meet."))
+    _ask(
+        ctx,
+        Step.CONTACT,
+        ctx._(
+            "How can a partner reach you (name, e-mail, phone, WeChat ...)?\n"
+            "This stays private: a partner sees it only after you both agreed to meet."
+        ),
+    )
 
 
 def draft_company(ctx: Ctx, base: Company | None = None) -> Company:
@@ -213,18 +269,28 @@ def draft_company(ctx: Ctx, base: Company | None = None) -> Company:
     d = ctx.state.data
     size = d.get("size") or None
     fields: dict[str, Any] = {
-        "name": d.get("name", ""), "country": d.get("country", ""),
-        "timezone": d.get("timezone", ""), "city": d.get("city", ""),
-        "languages": tuple(d.get("languages") or ()), "section": d.get("section", ""),
+        "name": d.get("name", ""),
+        "country": d.get("country", ""),
+        "timezone": d.get("timezone", ""),
+        "city": d.get("city", ""),
+        "languages": tuple(d.get("languages") or ()),
+        "section": d.get("section", ""),
         "profile_type": ProfileType(d.get("profile_type") or ProfileType.BUSINESS_OFFER),
-        "offer": d.get("offer", ""), "need": d.get("need", ""),
-        "size": CompanySize(size) if size else None, "website": d.get("website", ""),
-        "contact": d.get("contact", ""), "locale": ctx.locale,
+        "offer": d.get("offer", ""),
+        "need": d.get("need", ""),
+        "size": CompanySize(size) if size else None,
+        "website": d.get("website", ""),
+        "contact": d.get("contact", ""),
+        "locale": ctx.locale,
     }
     if base is not None:
         return base.replace(**fields)
-    return Company(id=f"tg{ctx.event.user_id}", user_id=ctx.event.user_id,
-                   event_code=ctx.state.event_code or ctx.services.event.code, **fields)
+    return Company(
+        id=f"tg{ctx.event.user_id}",
+        user_id=ctx.event.user_id,
+        event_code=ctx.state.event_code or ctx.services.event.code,
+        **fields,
+    )
 
 
 async def ask_summary(ctx: Ctx) -> None:
@@ -232,17 +298,22 @@ async def ask_summary(ctx: Ctx) -> None:
     card = profile_card(draft_company(ctx), ctx.services.event, ctx.t, private=True)
     tz = ctx._("Time zone: {zone}", zone=esc(ctx.state.data.get("timezone", "")))
     buttons = (
-        (Button("✓ " + ctx._("Save"), _cb(Step.SUMMARY, "ok")),
-         Button("✏ " + ctx._("Edit"), _cb(Step.SUMMARY, "edit"))),
+        (
+            Button("✓ " + ctx._("Save"), _cb(Step.SUMMARY, "ok")),
+            Button("✏ " + ctx._("Edit"), _cb(Step.SUMMARY, "edit")),
+        ),
     )
-    _ask(ctx, Step.SUMMARY, ctx._("Please check your profile:") + "\n\n" + card + "\n" + tz,
-         buttons)
+    _ask(
+        ctx, Step.SUMMARY, ctx._("Please check your profile:") + "\n\n" + card + "\n" + tz, buttons
+    )
 
 
 async def ask_edit(ctx: Ctx) -> None:
     """Ask which field to change."""
-    buttons = [Button(ctx._(label), _cb(Step.EDIT, "f", step.value))
-               for step, label in FIELD_LABELS.items()]
+    buttons = [
+        Button(ctx._(label), _cb(Step.EDIT, "f", step.value))
+        for step, label in FIELD_LABELS.items()
+    ]
     _ask(ctx, Step.EDIT, ctx._("What do you want to change?"), rows(buttons, 2))
 
 
@@ -261,11 +332,18 @@ async def read_country(ctx: Ctx, text: str) -> None:
         if len(text.strip()) == 2:
             v.validate_country(text)
         raise ValidationError(
-            N_("No country matches {value}. Choose a button or type the name or the two-letter "
-               "code of your country."), field="country", value=text.strip()[:40])
+            N_(
+                "No country matches {value}. Choose a button or type the name or the two-letter "
+                "code of your country."
+            ),
+            field="country",
+            value=text.strip()[:40],
+        )
     if len(found) > 1:
-        buttons = [Button(f"{flag(c)} {country_name(c, ctx.locale)}", _cb(Step.COUNTRY, "c", c))
-                   for c in found]
+        buttons = [
+            Button(f"{flag(c)} {country_name(c, ctx.locale)}", _cb(Step.COUNTRY, "c", c))
+            for c in found
+        ]
         _ask(ctx, Step.COUNTRY, ctx._("Which one do you mean?"), rows(buttons, 2))
         raise AskedAgain()
     set_country(ctx, found[0])

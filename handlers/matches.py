@@ -31,19 +31,25 @@ class MatchStep(StrEnum):
 def render_card(ctx: Ctx, partner: Company, suggestion: MatchSuggestion) -> str:
     """Return the HTML card of a suggested partner."""
     event = ctx.services.event
-    lines = [f"<b>{esc(partner.name)}</b> {flag(partner.country)} "
-             f"{esc(country_name(partner.country, ctx.locale))}"]
+    lines = [
+        f"<b>{esc(partner.name)}</b> {flag(partner.country)} "
+        f"{esc(country_name(partner.country, ctx.locale))}"
+    ]
     if partner.section:
         lines.append(section_label(event, partner.section, ctx.t))
     reason = suggestion.reason
     offer = reason.their_offer or partner.offer
     if offer:
         lang = language_name(reason.their_language or partner.text_language, ctx.locale)
-        lines += ["", ctx._("<b>What they offer</b> (in {language}):", language=esc(lang)),
-                  "<i>" + esc(offer) + "</i>"]
+        lines += [
+            "",
+            ctx._("<b>What they offer</b> (in {language}):", language=esc(lang)),
+            "<i>" + esc(offer) + "</i>",
+        ]
     if reason.your_need:
-        lines.append(ctx._("This meets your need: {need}", need="<i>" + esc(reason.your_need)
-                           + "</i>"))
+        lines.append(
+            ctx._("This meets your need: {need}", need="<i>" + esc(reason.your_need) + "</i>")
+        )
     lines += ["", "⭐ " + score_label(suggestion.score, ctx.t)]
     if suggestion.mutual:
         lines.append(ctx._("Your offer also meets their need."))
@@ -64,15 +70,23 @@ async def show_next(ctx: Ctx, *, edit: bool = False) -> None:
         if partner is None:
             continue
         ref = ctx.state.ref(partner.id)
-        buttons = rows([
-            Button("🤝 " + ctx._("Request a meeting"), pack(PREFIX, "req", ref)),
-            Button(ctx._("Not interested"), pack(PREFIX, "no", ref)),
-            Button(ctx._("Next") + " ▶", pack(PREFIX, "next", ref)),
-        ], 1)
+        buttons = rows(
+            [
+                Button("🤝 " + ctx._("Request a meeting"), pack(PREFIX, "req", ref)),
+                Button(ctx._("Not interested"), pack(PREFIX, "no", ref)),
+                Button(ctx._("Next") + " ▶", pack(PREFIX, "next", ref)),
+            ],
+            1,
+        )
         ctx.say(render_card(ctx, partner, suggestion), buttons, edit=edit)
         return
-    ctx.say(ctx._("There are no more suggestions for now. We will tell you when new partners "
-                  "register. Send /meetings to see your meeting requests."), edit=edit)
+    ctx.say(
+        ctx._(
+            "There are no more suggestions for now. We will tell you when new partners "
+            "register. Send /meetings to see your meeting requests."
+        ),
+        edit=edit,
+    )
 
 
 async def cmd_matches(ctx: Ctx) -> None:
@@ -85,12 +99,21 @@ async def cmd_matches(ctx: Ctx) -> None:
 async def ask_note(ctx: Ctx, partner: Company) -> None:
     """Ask for an optional note to send with the meeting request."""
     ref = ctx.state.ref(partner.id)
-    ctx.state.enter(FLOW, MatchStep.NOTE.value,
-                    {**ctx.state.data, "partner": ref})
-    buttons = ((Button(ctx._("Send without a note"), pack(PREFIX, "skip", ref)),
-                Button("◀ " + ctx._("Back"), pack(PREFIX, "back", ref))),)
-    ctx.say(ctx._("Add a short note for <b>{name}</b> (for example what you would like to "
-                  "discuss), or send the request without one.", name=esc(partner.name)), buttons)
+    ctx.state.enter(FLOW, MatchStep.NOTE.value, {**ctx.state.data, "partner": ref})
+    buttons = (
+        (
+            Button(ctx._("Send without a note"), pack(PREFIX, "skip", ref)),
+            Button("◀ " + ctx._("Back"), pack(PREFIX, "back", ref)),
+        ),
+    )
+    ctx.say(
+        ctx._(
+            "Add a short note for <b>{name}</b> (for example what you would like to "
+            "discuss), or send the request without one.",
+            name=esc(partner.name),
+        ),
+        buttons,
+    )
 
 
 async def send_request(ctx: Ctx, partner_id: str, note: str) -> None:
@@ -101,9 +124,13 @@ async def send_request(ctx: Ctx, partner_id: str, note: str) -> None:
     partner = await ctx.services.companies.get(partner_id)
     skipped = list(ctx.state.data.get("skipped") or []) + [partner_id]
     ctx.state.enter(FLOW, MatchStep.BROWSE.value, {"skipped": skipped})
-    ctx.say(ctx._("Your meeting request was sent to <b>{name}</b>. We will tell you when they "
-                  "answer.", name=esc(partner.name)),
-            ((Button(ctx._("Next suggestion") + " ▶", pack(PREFIX, "show")),),))
+    ctx.say(
+        ctx._(
+            "Your meeting request was sent to <b>{name}</b>. We will tell you when they answer.",
+            name=esc(partner.name),
+        ),
+        ((Button(ctx._("Next suggestion") + " ▶", pack(PREFIX, "show")),),),
+    )
 
 
 async def on_text(ctx: Ctx, text: str) -> None:
@@ -145,8 +172,10 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if action == "req":
         await ask_note(ctx, await ctx.services.companies.get(partner_id))
     elif action in ("skip", "back"):
-        if ctx.state.flow != FLOW or ctx.state.step != MatchStep.NOTE.value or (
-            ctx.state.deref(str(ctx.state.data.get("partner", ""))) != partner_id
+        if (
+            ctx.state.flow != FLOW
+            or ctx.state.step != MatchStep.NOTE.value
+            or (ctx.state.deref(str(ctx.state.data.get("partner", ""))) != partner_id)
         ):
             raise StaleCallback(":".join(parts))
         if action == "skip":

@@ -64,8 +64,7 @@ async def accept(ctx: Ctx, request_id: int) -> None:
     if partner is not None:
         text += "\n\n" + contact_card(partner, ctx.t)
     text += "\n\n" + ctx._("Now choose a time for the online meeting.")
-    ctx.say(text, ((Button("🕒 " + ctx._("Choose a time"), _cb("slots", request_id)),),),
-            edit=True)
+    ctx.say(text, ((Button("🕒 " + ctx._("Choose a time"), _cb("slots", request_id)),),), edit=True)
 
 
 async def decline(ctx: Ctx, request_id: int) -> None:
@@ -73,8 +72,10 @@ async def decline(ctx: Ctx, request_id: int) -> None:
     me = await ctx.require_company()
     _, notices = await ctx.services.meetings.answer(request_id, me.id, False)
     ctx.notify(notices)
-    ctx.say(ctx._("You declined the meeting request. We let them know, without giving a reason."),
-            edit=True)
+    ctx.say(
+        ctx._("You declined the meeting request. We let them know, without giving a reason."),
+        edit=True,
+    )
 
 
 async def propose(ctx: Ctx, request_id: int) -> None:
@@ -82,17 +83,24 @@ async def propose(ctx: Ctx, request_id: int) -> None:
     me = await ctx.require_company()
     proposals = await ctx.services.meetings.propose(request_id, me.id)
     if not proposals:
-        ctx.say(ctx._("There is no free time that fits both of you during the event days. "
-                      "We will tell you when a time becomes free."))
+        ctx.say(
+            ctx._(
+                "There is no free time that fits both of you during the event days. "
+                "We will tell you when a time becomes free."
+            )
+        )
         return
     tz = company_timezone(ctx.services.event, me)
     buttons = [
-        Button(slot_text(p.start, p.end, tz, ctx.locale),
-               _cb("book", request_id, int(p.start.timestamp())))
+        Button(
+            slot_text(p.start, p.end, tz, ctx.locale),
+            _cb("book", request_id, int(p.start.timestamp())),
+        )
         for p in proposals
     ]
-    ctx.say(ctx._("Choose a time (shown in your time zone, {zone}):", zone=esc(tz)),
-            rows(buttons, 1))
+    ctx.say(
+        ctx._("Choose a time (shown in your time zone, {zone}):", zone=esc(tz)), rows(buttons, 1)
+    )
 
 
 async def book(ctx: Ctx, request_id: int, start_ts: int) -> None:
@@ -112,28 +120,44 @@ async def cmd_meetings(ctx: Ctx) -> None:
     for request in await service.pending_for(me.id):
         partner = await _partner(ctx, request.requester_id)
         name = esc(partner.name) if partner else "?"
-        ctx.say(ctx._("Meeting request from <b>{name}</b> waits for your answer.", name=name),
-                ((Button("✓ " + ctx._("Accept"), _cb("acc", request.id)),
-                  Button("✗ " + ctx._("Decline"), _cb("dec", request.id))),))
+        ctx.say(
+            ctx._("Meeting request from <b>{name}</b> waits for your answer.", name=name),
+            (
+                (
+                    Button("✓ " + ctx._("Accept"), _cb("acc", request.id)),
+                    Button("✗ " + ctx._("Decline"), _cb("dec", request.id)),
+                ),
+            ),
+        )
         shown += 1
     for request in await service.unscheduled_for(me.id):
         other = request.partner_id if request.requester_id == me.id else request.requester_id
         partner = await _partner(ctx, other)
         name = esc(partner.name) if partner else "?"
-        ctx.say(ctx._("Your meeting with <b>{name}</b> has no time yet.", name=name),
-                ((Button("🕒 " + ctx._("Choose a time"), _cb("slots", request.id)),),))
+        ctx.say(
+            ctx._("Your meeting with <b>{name}</b> has no time yet.", name=name),
+            ((Button("🕒 " + ctx._("Choose a time"), _cb("slots", request.id)),),),
+        )
         shown += 1
     for meeting in await service.meetings_for(me.id):
         partner = await _partner(ctx, meeting.other(me.id))
-        lines = [ctx._("Meeting with <b>{name}</b>", name=esc(partner.name) if partner else "?"),
-                 _times(ctx, me, partner, meeting)]
+        lines = [
+            ctx._("Meeting with <b>{name}</b>", name=esc(partner.name) if partner else "?"),
+            _times(ctx, me, partner, meeting),
+        ]
         if meeting.video_link:
             lines.append(ctx._("Video link: {url}", url=esc(meeting.video_link)))
-        ctx.say("\n".join(lines), rows([
-            Button(ctx._("Cancel"), _cb("cx", meeting.id)),
-            Button(ctx._("Reschedule"), _cb("rs", meeting.id)),
-            Button(ctx._("Calendar file"), _cb("ics", meeting.id)),
-        ], 3))
+        ctx.say(
+            "\n".join(lines),
+            rows(
+                [
+                    Button(ctx._("Cancel"), _cb("cx", meeting.id)),
+                    Button(ctx._("Reschedule"), _cb("rs", meeting.id)),
+                    Button(ctx._("Calendar file"), _cb("ics", meeting.id)),
+                ],
+                3,
+            ),
+        )
         shown += 1
     if not shown:
         ctx.say(ctx._("You have no meetings yet. Send /matches to find partners."))
@@ -144,10 +168,18 @@ async def ask_cancel(ctx: Ctx, meeting_id: int) -> None:
     me = await ctx.require_company()
     meeting = await ctx.services.meetings.get_meeting(meeting_id, me.id)
     partner = await _partner(ctx, meeting.other(me.id))
-    ctx.say(ctx._("Cancel the meeting with <b>{name}</b>?", name=esc(partner.name) if partner
-                  else "?") + "\n" + _times(ctx, me, partner, meeting),
-            ((Button(ctx._("Yes, cancel it"), _cb("cxy", meeting_id)),
-              Button(ctx._("No, keep it"), _cb("list"))),), edit=True)
+    ctx.say(
+        ctx._("Cancel the meeting with <b>{name}</b>?", name=esc(partner.name) if partner else "?")
+        + "\n"
+        + _times(ctx, me, partner, meeting),
+        (
+            (
+                Button(ctx._("Yes, cancel it"), _cb("cxy", meeting_id)),
+                Button(ctx._("No, keep it"), _cb("list")),
+            ),
+        ),
+        edit=True,
+    )
 
 
 async def cancel(ctx: Ctx, meeting_id: int) -> None:
@@ -172,10 +204,22 @@ async def calendar_file(ctx: Ctx, meeting_id: int) -> None:
     meeting = await ctx.services.meetings.get_meeting(meeting_id, me.id)
     partner = await _partner(ctx, meeting.other(me.id))
     title = ctx._("Meeting with {name}", name=partner.name if partner else "")
-    document = meeting_document(meeting, me, partner, title, meeting.video_link,
-                                ctx.services.clock.now(), ctx.services.event.name)
-    ctx.say(ctx._("Calendar file for your meeting with <b>{name}</b>.",
-                  name=esc(partner.name) if partner else "?"), document=document)
+    document = meeting_document(
+        meeting,
+        me,
+        partner,
+        title,
+        meeting.video_link,
+        ctx.services.clock.now(),
+        ctx.services.event.name,
+    )
+    ctx.say(
+        ctx._(
+            "Calendar file for your meeting with <b>{name}</b>.",
+            name=esc(partner.name) if partner else "?",
+        ),
+        document=document,
+    )
 
 
 async def attendance(ctx: Ctx, meeting_id: int, answer: str) -> None:

@@ -14,8 +14,10 @@ START_PREFIX = "st"
 def language_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     """Return one button per supported catalog, named in its own language."""
     buttons = [
-        Button(("✓ " if code == ctx.locale else "") + NATIVE_NAMES.get(code, code),
-               pack(START_PREFIX, "lang", code))
+        Button(
+            ("✓ " if code == ctx.locale else "") + NATIVE_NAMES.get(code, code),
+            pack(START_PREFIX, "lang", code),
+        )
         for code in supported_locales()
     ]
     return rows(buttons, 3)

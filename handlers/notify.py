@@ -60,15 +60,17 @@ class _Scene:
     def when(self) -> str:
         if self.meeting is None:
             return ""
-        return slot_text(self.meeting.start, self.meeting.end, self.tz(self.recipient),
-                         self.t.locale)
+        return slot_text(
+            self.meeting.start, self.meeting.end, self.tz(self.recipient), self.t.locale
+        )
 
     def both_times(self) -> str:
         if self.meeting is None:
             return ""
         other = self.tz(self.partner) if self.partner else self.tz(self.recipient)
-        return meeting_times(self.meeting.start, self.meeting.end, self.tz(self.recipient),
-                             other, self.t)
+        return meeting_times(
+            self.meeting.start, self.meeting.end, self.tz(self.recipient), other, self.t
+        )
 
     def video(self) -> str:
         if self.meeting is None or not self.meeting.video_link:
@@ -96,15 +98,21 @@ async def _request_received(s: _Scene) -> _Parts:
             lines.append(_("Interpreter needed: you have no language in common."))
     if request is not None and request.note:
         lines += ["", _("Their note: {note}", note="<i>" + esc(request.note) + "</i>")]
-    buttons = ((Button("✓ " + _("Accept"), _cb("acc", s.notice.request_id)),
-                Button("✗ " + _("Decline"), _cb("dec", s.notice.request_id))),)
+    buttons = (
+        (
+            Button("✓ " + _("Accept"), _cb("acc", s.notice.request_id)),
+            Button("✗ " + _("Decline"), _cb("dec", s.notice.request_id)),
+        ),
+    )
     return _Parts("\n".join(lines), buttons)
 
 
 async def _request_accepted(s: _Scene) -> _Parts:
     _ = s.t.gettext
-    text = _("<b>{name}</b> accepted your meeting request! Here are their contact details:",
-             name=s.partner_name)
+    text = _(
+        "<b>{name}</b> accepted your meeting request! Here are their contact details:",
+        name=s.partner_name,
+    )
     if s.partner is not None:
         text += "\n\n" + contact_card(s.partner, s.t)
     text += "\n\n" + _("Now choose a time for the online meeting.")
@@ -112,19 +120,27 @@ async def _request_accepted(s: _Scene) -> _Parts:
 
 
 async def _request_declined(s: _Scene) -> _Parts:
-    return _Parts(s.t.gettext(
-        "<b>{name}</b> cannot take your meeting request this time. Send /matches to see other "
-        "partners.", name=s.partner_name))
+    return _Parts(
+        s.t.gettext(
+            "<b>{name}</b> cannot take your meeting request this time. Send /matches to see other "
+            "partners.",
+            name=s.partner_name,
+        )
+    )
 
 
 async def _request_expired(s: _Scene) -> _Parts:
     request = await s.services.repos.requests.get(s.notice.request_id or 0)
     if request is not None and request.requester_id == s.recipient.id:
-        return _Parts(s.t.gettext(
-            "Your meeting request to <b>{name}</b> expired without an answer.",
-            name=s.partner_name))
-    return _Parts(s.t.gettext("The meeting request from <b>{name}</b> has expired.",
-                              name=s.partner_name))
+        return _Parts(
+            s.t.gettext(
+                "Your meeting request to <b>{name}</b> expired without an answer.",
+                name=s.partner_name,
+            )
+        )
+    return _Parts(
+        s.t.gettext("The meeting request from <b>{name}</b> has expired.", name=s.partner_name)
+    )
 
 
 async def _meeting_booked(s: _Scene) -> _Parts:
@@ -137,21 +153,33 @@ async def _meeting_booked(s: _Scene) -> _Parts:
     document = None
     if s.meeting is not None:
         title = _("Meeting with {name}", name=s.partner.name if s.partner else "")
-        document = meeting_document(s.meeting, s.recipient, s.partner, title,
-                                    s.meeting.video_link, s.services.clock.now(),
-                                    s.services.event.name)
+        document = meeting_document(
+            s.meeting,
+            s.recipient,
+            s.partner,
+            title,
+            s.meeting.video_link,
+            s.services.clock.now(),
+            s.services.event.name,
+        )
     buttons = ((Button(_("My meetings"), _cb("list")),),)
     return _Parts("\n".join(lines), buttons, document)
 
 
 async def _meeting_cancelled(s: _Scene) -> _Parts:
-    return _Parts(s.t.gettext("<b>{name}</b> cancelled the meeting on {time}.",
-                              name=s.partner_name, time=s.when()))
+    return _Parts(
+        s.t.gettext(
+            "<b>{name}</b> cancelled the meeting on {time}.", name=s.partner_name, time=s.when()
+        )
+    )
 
 
 async def _meeting_moved(s: _Scene) -> _Parts:
-    text = s.t.gettext("<b>{name}</b> needs to move the meeting on {time}. Please choose a new "
-                       "time.", name=s.partner_name, time=s.when())
+    text = s.t.gettext(
+        "<b>{name}</b> needs to move the meeting on {time}. Please choose a new time.",
+        name=s.partner_name,
+        time=s.when(),
+    )
     return _Parts(text, _slots_button(s))
 
 
@@ -172,34 +200,41 @@ async def _reminder(s: _Scene) -> _Parts:
 async def _ask_held(s: _Scene) -> _Parts:
     _ = s.t.gettext
     mid = s.notice.meeting_id
-    text = _("Did your meeting with <b>{name}</b> ({time}) take place?", name=s.partner_name,
-             time=s.when())
-    buttons = rows([
-        Button(_("Yes"), _cb("held", mid, "y")),
-        Button(_("The other side did not come"), _cb("held", mid, "n")),
-        Button(_("We rescheduled"), _cb("held", mid, "r")),
-    ])
+    text = _(
+        "Did your meeting with <b>{name}</b> ({time}) take place?",
+        name=s.partner_name,
+        time=s.when(),
+    )
+    buttons = rows(
+        [
+            Button(_("Yes"), _cb("held", mid, "y")),
+            Button(_("The other side did not come"), _cb("held", mid, "n")),
+            Button(_("We rescheduled"), _cb("held", mid, "r")),
+        ]
+    )
     return _Parts(text, buttons)
 
 
 def outcome_buttons(t: Translator, meeting_id: int | None) -> Keyboard:
     """Return the buttons that record what came out of a meeting."""
     _ = t.gettext
-    return rows([
-        Button(_("We signed a memorandum"), _cb("out", meeting_id, "m")),
-        Button(_("We reached a cooperation intention"), _cb("out", meeting_id, "i")),
-        Button(_("We planned a follow-up"), _cb("out", meeting_id, "f")),
-        Button(_("No fit"), _cb("out", meeting_id, "x")),
-    ])
+    return rows(
+        [
+            Button(_("We signed a memorandum"), _cb("out", meeting_id, "m")),
+            Button(_("We reached a cooperation intention"), _cb("out", meeting_id, "i")),
+            Button(_("We planned a follow-up"), _cb("out", meeting_id, "f")),
+            Button(_("No fit"), _cb("out", meeting_id, "x")),
+        ]
+    )
 
 
 async def _ask_outcome(s: _Scene) -> _Parts:
     if s.notice.kind is NoticeKind.FOLLOW_UP:
-        text = s.t.gettext("A month ago you met <b>{name}</b>. How is your cooperation going?",
-                           name=s.partner_name)
+        text = s.t.gettext(
+            "A month ago you met <b>{name}</b>. How is your cooperation going?", name=s.partner_name
+        )
     else:
-        text = s.t.gettext("What came out of your meeting with <b>{name}</b>?",
-                           name=s.partner_name)
+        text = s.t.gettext("What came out of your meeting with <b>{name}</b>?", name=s.partner_name)
     return _Parts(text, outcome_buttons(s.t, s.notice.meeting_id))
 
 
@@ -210,8 +245,9 @@ async def _new_matches(s: _Scene) -> _Parts:
         company = await s.services.repos.companies.get(cid)
         if company is not None:
             names.append("• " + esc(company.name))
-    text = s.t.ngettext("{n} new partner may fit you:", "{n} new partners may fit you:",
-                        len(names) or len(ids))
+    text = s.t.ngettext(
+        "{n} new partner may fit you:", "{n} new partners may fit you:", len(names) or len(ids)
+    )
     buttons = ((Button(s.t.gettext("Show suggested partners"), pack("m", "show")),),)
     return _Parts(text + "\n" + "\n".join(names), buttons)
 
@@ -225,14 +261,20 @@ async def _partner_left(s: _Scene) -> _Parts:
     if not when and start is not None:
         end = start + timedelta(minutes=s.services.event.meeting_minutes)
         when = slot_text(start, end, s.tz(s.recipient), s.t.locale)
-    return _Parts(s.t.gettext(
-        "<b>{name}</b> has left the event, so your meeting on {time} is cancelled.",
-        name=s.partner_name, time=when))
+    return _Parts(
+        s.t.gettext(
+            "<b>{name}</b> has left the event, so your meeting on {time} is cancelled.",
+            name=s.partner_name,
+            time=when,
+        )
+    )
 
 
 async def _slot_freed(s: _Scene) -> _Parts:
-    text = s.t.gettext("A time became free: you can now choose a time for your meeting with "
-                       "<b>{name}</b>.", name=s.partner_name)
+    text = s.t.gettext(
+        "A time became free: you can now choose a time for your meeting with <b>{name}</b>.",
+        name=s.partner_name,
+    )
     return _Parts(text, _slots_button(s))
 
 

@@ -82,5 +82,7 @@ def find_countries(query: str, viewer_locale: str) -> list[str]:
             if (name.startswith(key) or (len(key) >= 3 and key in name)) and code not in found:
                 found.append(code)
     event_codes = [c.code for c in EVENT_COUNTRIES]
-    found.sort(key=lambda c: (c not in event_codes, event_codes.index(c) if c in event_codes else 0))
+    found.sort(
+        key=lambda c: (c not in event_codes, event_codes.index(c) if c in event_codes else 0)
+    )
     return found[:MAX_CHOICES]

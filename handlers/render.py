@@ -120,10 +120,14 @@ def profile_card(company: Company, event: Event, t: Translator, *, private: bool
         where = esc(where)
     lines.append(where)
     if company.section:
-        lines.append(t.gettext("Section: {section}", section=section_label(event, company.section, t)))
+        lines.append(
+            t.gettext("Section: {section}", section=section_label(event, company.section, t))
+        )
     lines.append(
-        t.gettext("Profile: {profile_type}",
-                  profile_type=esc(t.gettext(PROFILE_TYPE_LABELS[company.profile_type])))
+        t.gettext(
+            "Profile: {profile_type}",
+            profile_type=esc(t.gettext(PROFILE_TYPE_LABELS[company.profile_type])),
+        )
     )
     if company.languages:
         names = ", ".join(esc(language_name(code, t.locale)) for code in company.languages)
@@ -144,7 +148,9 @@ def profile_card(company: Company, event: Event, t: Translator, *, private: bool
 def contact_card(company: Company, t: Translator) -> str:
     """Return the contact details of a partner, shown once both sides accepted a meeting."""
     lines = [t.gettext("<b>{name}</b>: contact details", name=esc(company.name))]
-    lines.append(esc(company.contact) if company.contact else t.gettext("(no contact details given)"))
+    lines.append(
+        esc(company.contact) if company.contact else t.gettext("(no contact details given)")
+    )
     if company.website:
         lines.append(esc(company.website))
     return "\n".join(lines)

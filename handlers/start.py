@@ -37,8 +37,11 @@ async def cmd_start(ctx: Ctx) -> None:
         if code == event.code:
             ctx.state.event_code = code
         else:
-            ctx.say(ctx._("This event link is not valid. You are joining {event}.",
-                          event=esc(event.name)))
+            ctx.say(
+                ctx._(
+                    "This event link is not valid. You are joining {event}.", event=esc(event.name)
+                )
+            )
     company = await ctx.company()
     if company is not None:
         ctx.state.leave()
@@ -50,9 +53,13 @@ async def cmd_start(ctx: Ctx) -> None:
     # The picker is offered, not imposed: the first question follows at once, and choosing
     # another language asks it again in that language.
     ctx.say(
-        ctx._("Welcome to <b>{event}</b>! I will help your company find business partners "
-              "and arrange online meetings with them.", event=esc(event.name))
-        + "\n\n" + ctx._("Please choose your language:"),
+        ctx._(
+            "Welcome to <b>{event}</b>! I will help your company find business partners "
+            "and arrange online meetings with them.",
+            event=esc(event.name),
+        )
+        + "\n\n"
+        + ctx._("Please choose your language:"),
         language_buttons(ctx),
     )
     await intake.begin(ctx)

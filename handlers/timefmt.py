@@ -49,7 +49,9 @@ def format_slot(start_utc: datetime, end_utc: datetime, tz: str, locale: str) ->
     month_day = format_skeleton("MMMMd", start, locale=loc)
     weekday = format_date(start, "EEEE", locale=loc)
     day = f"{month_day} {weekday}" if loc.language in _DATE_FIRST else f"{weekday}, {month_day}"
-    times = f"{format_time(start, 'short', locale=loc)}\u2013{format_time(end, 'short', locale=loc)}"
+    times = (
+        f"{format_time(start, 'short', locale=loc)}\u2013{format_time(end, 'short', locale=loc)}"
+    )
     if end.date() != start.date():
         times += " " + format_skeleton("MMMd", end, locale=loc)
     zone_name = get_timezone_name(start, "long", locale=loc)

@@ -230,7 +230,10 @@ class _Instance:
             pool: tuple[int, ...] = ()
             if r.need_interpreter:
                 ca, cb = companies[r.a_id], companies[r.b_id]
-                key = (frozenset(ca.languages or (ca.locale,)), frozenset(cb.languages or (cb.locale,)))
+                key = (
+                    frozenset(ca.languages or (ca.locale,)),
+                    frozenset(cb.languages or (cb.locale,)),
+                )
                 if key not in pool_cache:
                     pool_cache[key] = tuple(
                         k for k, it in enumerate(self.interpreters) if covers_languages(it, ca, cb)
@@ -379,9 +382,7 @@ class _Timetable:
             lo = bisect_left(st, s - reach)
             hi = bisect_left(st, e + reach)
             if full:
-                found.extend(
-                    q for q in owner if q >= 0 and inst.day(x, self.slot_of[q]) == d
-                )
+                found.extend(q for q in owner if q >= 0 and inst.day(x, self.slot_of[q]) == d)
             else:
                 found.extend(q for q in owner[lo:hi] if q >= 0)
         return list(dict.fromkeys(found))
@@ -422,11 +423,16 @@ class _Scheduler:
                 day_a = tt.day_count[a]
                 day_b = tt.day_count[b]
                 load = np.array(
-                    [day_a.get(inst.day(a, t), 0) + day_b.get(inst.day(b, t), 0) for t in c.tolist()],
+                    [
+                        day_a.get(inst.day(a, t), 0) + day_b.get(inst.day(b, t), 0)
+                        for t in c.tolist()
+                    ],
                     dtype=np.int64,
                 )
-                key = (demand[a, c] + demand[b, c]) * 16 + load * 4 - np.minimum(
-                    inst.edge[a, c], inst.edge[b, c]
+                key = (
+                    (demand[a, c] + demand[b, c]) * 16
+                    + load * 4
+                    - np.minimum(inst.edge[a, c], inst.edge[b, c])
                 )
                 ranked = c[np.argsort(key, kind="stable")].tolist()
             for t in ranked:
@@ -536,7 +542,10 @@ class _Scheduler:
             i = tt.int_of[r]
             out.assigned.append(
                 Assignment(
-                    req.request_id, start, start + length, inst.interpreters[i].id if i >= 0 else None
+                    req.request_id,
+                    start,
+                    start + length,
+                    inst.interpreters[i].id if i >= 0 else None,
                 )
             )
         out.assigned.sort(key=lambda x: (x.start, x.request_id))
@@ -672,8 +681,12 @@ class _Lagrangian:
         n_days = int(zone_days.max()) - first + 1 if zone_days.size else 1
         zone_of = np.array(inst.zone_of, dtype=np.int64)
         self.pday: IntArray = (
-            np.arange(n_p, dtype=np.int64)[:, None] * n_days + zone_days[zone_of] - first
-        ).reshape(-1) if n_p else np.zeros(0, dtype=np.int64)
+            (np.arange(n_p, dtype=np.int64)[:, None] * n_days + zone_days[zone_of] - first).reshape(
+                -1
+            )
+            if n_p
+            else np.zeros(0, dtype=np.int64)
+        )
         self.cap: FloatArray = np.zeros(n_p * n_days, dtype=np.float64)
         for (p, d), c in day_caps.items():
             self.cap[p * n_days + d - first] = c
@@ -681,12 +694,15 @@ class _Lagrangian:
         self.k = inst.max_run + 1
         step = int(inst.starts[1] - inst.starts[0]) if n_slots > 1 else 0
         use_windows = (
-            n_slots >= self.k and step > 0 and inst.length <= step and step - inst.length < inst.gap
+            n_slots >= self.k
+            and step > 0
+            and inst.length <= step
+            and step - inst.length < inst.gap
             and bool(np.all(np.diff(inst.starts) % step == 0))
         )
         self.win_ok = np.zeros(n_slots, dtype=np.bool_)
         if use_windows:
-            span = inst.starts[self.k - 1:] - inst.starts[: n_slots - self.k + 1]
+            span = inst.starts[self.k - 1 :] - inst.starts[: n_slots - self.k + 1]
             self.win_ok[: n_slots - self.k + 1] = span == (self.k - 1) * step
         on_grid = np.zeros((n_p, n_slots), dtype=np.int64)
         for p, xs in enumerate(inst.fixed):
@@ -701,12 +717,16 @@ class _Lagrangian:
         self.win_rhs[:, ~self.win_ok] = 0.0
         # Interpreters: pools as index lists; per interpreted pair, its pool.
         self.n_int = len(inst.interpreters)
-        pools = sorted({inst.pool[r] for r in range(len(inst.cand)) if inst.requests[r].need_interpreter})
+        pools = sorted(
+            {inst.pool[r] for r in range(len(inst.cand)) if inst.requests[r].need_interpreter}
+        )
         self.pools: list[IntArray] = [np.array(pl, dtype=np.int64) for pl in pools]
         pool_id = {pl: k for k, pl in enumerate(pools)}
         need = np.array(
-            [pool_id[inst.pool[r]] if inst.requests[r].need_interpreter else -1
-             for r in range(len(inst.cand))],
+            [
+                pool_id[inst.pool[r]] if inst.requests[r].need_interpreter else -1
+                for r in range(len(inst.cand))
+            ],
             dtype=np.int64,
         )
         pair_pool = need[self.rid] if len(self.rid) else np.zeros(0, dtype=np.int64)
@@ -732,7 +752,11 @@ class _Lagrangian:
             cost[self.interp] += zmin.reshape(-1)[self.interp_key]
         profit = 1.0 - cost
         if not len(profit):
-            return float(u.sum() + v @ self.cap + (w * self.win_rhs).sum() + z.sum()), profit, self.rid
+            return (
+                float(u.sum() + v @ self.cap + (w * self.win_rhs).sum() + z.sum()),
+                profit,
+                self.rid,
+            )
         best = np.maximum.reduceat(profit, self.offsets)
         gain = np.maximum(best, 0.0)
         value = float(u.sum() + v @ self.cap + (w * self.win_rhs).sum() + z.sum() + gain.sum())
@@ -948,7 +972,9 @@ def upper_bound(
     return min(bounds(inst, iterations, known).values())
 
 
-def bounds(inst: _Instance, iterations: int = LAGRANGE_ITERATIONS, known: int = 0) -> dict[str, int]:
+def bounds(
+    inst: _Instance, iterations: int = LAGRANGE_ITERATIONS, known: int = 0
+) -> dict[str, int]:
     """Return valid upper bounds on the optimum, by name.
 
     * "feasible": requests with at least one feasible slot (the others cannot be scheduled).

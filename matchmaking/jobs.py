@@ -47,8 +47,12 @@ class JobRunner:
         """Plan the next push of new strong matches for a company (at most once a day)."""
         delay = timedelta(minutes=1) if soon else self._push_interval
         await self._repos.jobs.put(
-            Job(f"push:{company_id}", JobKind.PUSH_MATCHES, self._clock.now() + delay,
-                {"company_id": company_id})
+            Job(
+                f"push:{company_id}",
+                JobKind.PUSH_MATCHES,
+                self._clock.now() + delay,
+                {"company_id": company_id},
+            )
         )
 
     async def deliver_later(self, notices: Sequence[Notice]) -> None:
@@ -56,8 +60,12 @@ class JobRunner:
         now = self._clock.now()
         for notice in notices:
             await self._repos.jobs.put(
-                Job(f"notice:{secrets.token_hex(8)}", JobKind.DELIVER_NOTICE, now,
-                    notice_payload(notice))
+                Job(
+                    f"notice:{secrets.token_hex(8)}",
+                    JobKind.DELIVER_NOTICE,
+                    now,
+                    notice_payload(notice),
+                )
             )
 
     async def run_due(self, limit: int = 100) -> list[Notice]:
@@ -87,8 +95,11 @@ class JobRunner:
             if meeting is None:
                 return []
             cid = str(payload["company_id"])
-            return [Notice(NoticeKind.FOLLOW_UP, cid, meeting.other(cid), meeting.request_id,
-                           meeting.id)]
+            return [
+                Notice(
+                    NoticeKind.FOLLOW_UP, cid, meeting.other(cid), meeting.request_id, meeting.id
+                )
+            ]
         meeting = await self._repos.meetings.get(int(str(payload["meeting_id"])))
         if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
             return []
@@ -116,7 +127,8 @@ class JobRunner:
         if company.status is CompanyStatus.ACTIVE and company.user_id is not None:
             already = {str(x) for x in payload.get("pushed", []) or []}  # type: ignore[attr-defined]
             fresh = [
-                s for s in await self._matching.suggest(company.id, limit=10)
+                s
+                for s in await self._matching.suggest(company.id, limit=10)
                 if s.score >= STRONG_MATCH and s.partner_id not in already
             ][:PUSH_LIMIT]
             if fresh:
@@ -126,7 +138,11 @@ class JobRunner:
             payload = dict(payload, pushed=sorted(already))
         if company.status is not CompanyStatus.BLOCKED:
             await self._repos.jobs.put(
-                Job(f"push:{company_id}", JobKind.PUSH_MATCHES,
-                    self._clock.now() + self._push_interval, payload)
+                Job(
+                    f"push:{company_id}",
+                    JobKind.PUSH_MATCHES,
+                    self._clock.now() + self._push_interval,
+                    payload,
+                )
             )
         return notices

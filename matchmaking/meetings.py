@@ -131,8 +131,12 @@ class MeetingService:
             MeetingRequest(requester.id, partner.id, note, created_at=now, expires_at=expires)
         )
         await self._repos.jobs.put(
-            Job(f"request:{request.id}:expire", JobKind.EXPIRE_REQUEST, expires,
-                {"request_id": request.id})
+            Job(
+                f"request:{request.id}:expire",
+                JobKind.EXPIRE_REQUEST,
+                expires,
+                {"request_id": request.id},
+            )
         )
         notice = Notice(NoticeKind.REQUEST_RECEIVED, partner.id, requester.id, request.id)
         return request, [notice]
@@ -176,8 +180,12 @@ class MeetingService:
         request.answered_at = now
         await self._repos.requests.update(request)
         return [
-            Notice(NoticeKind.REQUEST_EXPIRED, request.requester_id, request.partner_id, request.id),
-            Notice(NoticeKind.REQUEST_EXPIRED, request.partner_id, request.requester_id, request.id),
+            Notice(
+                NoticeKind.REQUEST_EXPIRED, request.requester_id, request.partner_id, request.id
+            ),
+            Notice(
+                NoticeKind.REQUEST_EXPIRED, request.partner_id, request.requester_id, request.id
+            ),
         ]
 
     async def pending_for(self, company_id: str) -> list[MeetingRequest]:
@@ -190,8 +198,11 @@ class MeetingService:
 
     async def unscheduled_for(self, company_id: str) -> list[MeetingRequest]:
         """Return accepted requests of a company that have no meeting yet."""
-        booked = {m.request_id for m in await self._repos.meetings.list_for(company_id)
-                  if m.status is not MeetingStatus.CANCELLED}
+        booked = {
+            m.request_id
+            for m in await self._repos.meetings.list_for(company_id)
+            if m.status is not MeetingStatus.CANCELLED
+        }
         return [
             r
             for r in await self._repos.requests.list_for(company_id, RequestStatus.ACCEPTED)
@@ -224,9 +235,16 @@ class MeetingService:
             else []
         )
         return scheduling.propose_slots(
-            self._event, a, b, await self._busy(a.id), await self._busy(b.id),
-            interpreters=interpreters, interpreter_busy=busy_interp,
-            need_interpreter=need, now=self._clock.now(), count=count,
+            self._event,
+            a,
+            b,
+            await self._busy(a.id),
+            await self._busy(b.id),
+            interpreters=interpreters,
+            interpreter_busy=busy_interp,
+            need_interpreter=need,
+            now=self._clock.now(),
+            count=count,
         )
 
     async def book(
@@ -242,8 +260,7 @@ class MeetingService:
             raise PermissionDeniedError("This request is not yours.")
         if request.status is not RequestStatus.ACCEPTED:
             raise ConflictError("This request is not accepted (any more).")
-        existing = [m for m in await self._busy(request.requester_id)
-                    if m.request_id == request.id]
+        existing = [m for m in await self._busy(request.requester_id) if m.request_id == request.id]
         if existing:
             raise ConflictError("This meeting is already scheduled.")
         # Every free slot, not only the three proposed: a stale proposal that still fits is fine.
@@ -353,9 +370,13 @@ class MeetingService:
         todo = [r for r in todo if r.requester_id in companies and r.partner_id in companies]
         interpreters = await self._repos.interpreters.list()
         batch = [
-            (r.id or 0, r.requester_id, r.partner_id,
-             bool(interpreters)
-             and needs_interpreter(companies[r.requester_id], companies[r.partner_id]))
+            (
+                r.id or 0,
+                r.requester_id,
+                r.partner_id,
+                bool(interpreters)
+                and needs_interpreter(companies[r.requester_id], companies[r.partner_id]),
+            )
             for r in todo
         ]
         result = schedule_batch(
@@ -388,8 +409,13 @@ class MeetingService:
             await self._schedule_meeting_jobs(meeting)
             meetings.append(meeting)
             notices += [
-                Notice(NoticeKind.MEETING_BOOKED, cid, meeting.other(cid), meeting.request_id,
-                       meeting.id)
+                Notice(
+                    NoticeKind.MEETING_BOOKED,
+                    cid,
+                    meeting.other(cid),
+                    meeting.request_id,
+                    meeting.id,
+                )
                 for cid in (a.id, b.id)
             ]
         return BatchOutcome(meetings, unscheduled, notices)
@@ -410,8 +436,15 @@ class MeetingService:
                     if company is not None:
                         company.meetings_held += 1
                         await self._repos.companies.upsert(company)
-            return [Notice(NoticeKind.ASK_OUTCOME, by_company_id, meeting.other(by_company_id),
-                           meeting.request_id, meeting.id)]
+            return [
+                Notice(
+                    NoticeKind.ASK_OUTCOME,
+                    by_company_id,
+                    meeting.other(by_company_id),
+                    meeting.request_id,
+                    meeting.id,
+                )
+            ]
         if answer == "no_show":
             if meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.HELD):
                 meeting.status = MeetingStatus.NO_SHOW
@@ -421,8 +454,12 @@ class MeetingService:
                     absent.no_shows += 1
                     await self._repos.companies.upsert(absent)
                 await self._repos.outcomes.add(
-                    Outcome(meeting.id or 0, by_company_id, OutcomeKind.NO_SHOW,
-                            created_at=self._clock.now())
+                    Outcome(
+                        meeting.id or 0,
+                        by_company_id,
+                        OutcomeKind.NO_SHOW,
+                        created_at=self._clock.now(),
+                    )
                 )
             return []
         if answer == "rescheduled":
@@ -446,8 +483,11 @@ class MeetingService:
             await self._repos.meetings.update(meeting)
         if kind in (OutcomeKind.FOLLOW_UP, OutcomeKind.INTENTION):
             await self._repos.jobs.put(
-                Job(f"meeting:{meeting.id}:followup:{by_company_id}", JobKind.FOLLOW_UP_30D,
+                Job(
+                    f"meeting:{meeting.id}:followup:{by_company_id}",
+                    JobKind.FOLLOW_UP_30D,
                     now + timedelta(days=FOLLOW_UP_DAYS),
-                    {"meeting_id": meeting.id, "company_id": by_company_id})
+                    {"meeting_id": meeting.id, "company_id": by_company_id},
+                )
             )
         return outcome

@@ -223,8 +223,9 @@ def overlap_hours(event: Event, tz_a: str, tz_b: str, day: date) -> float:
     Example: Asia/Shanghai and Europe/Warsaw on a winter day share 2.0 hours (16:00-18:00 in
     Beijing is 09:00-11:00 in Warsaw).
     """
-    one_day = Event(days=(day,), business_start=event.business_start,
-                    business_end=event.business_end)
+    one_day = Event(
+        days=(day,), business_start=event.business_start, business_end=event.business_end
+    )
     total = 0.0
     for wa in business_windows(one_day, tz_a, event.business_start, event.business_end):
         for wb in business_windows(one_day, tz_b, event.business_start, event.business_end):
@@ -413,9 +414,18 @@ def fits(
 ) -> bool:
     """Tell whether a slot fits both companies (see `validate_slot` for the arguments)."""
     return not validate_slot(
-        event, a, b, start, end, busy_a, busy_b,
-        interpreter=interpreter, interpreter_busy=interpreter_busy,
-        need_interpreter=need_interpreter, now=now, rule=rule,
+        event,
+        a,
+        b,
+        start,
+        end,
+        busy_a,
+        busy_b,
+        interpreter=interpreter,
+        interpreter_busy=interpreter_busy,
+        need_interpreter=need_interpreter,
+        now=now,
+        rule=rule,
     )
 
 
@@ -509,9 +519,7 @@ def propose_slots(
             if interpreter_id is None:
                 continue
         score = min(_edge_minutes(av_a, start, end), _edge_minutes(av_b, start, end))
-        candidates.append(
-            (SlotProposal(start, end, interpreter_id, score), av_a.local_day(start))
-        )
+        candidates.append((SlotProposal(start, end, interpreter_id, score), av_a.local_day(start)))
     return _pick_spread(candidates, count, 2 * length)
 
 
@@ -525,7 +533,8 @@ def _free_interpreter(
     """Return the least-booked interpreter of the pool free at [start, end), or None."""
     new = (to_seconds(start), to_seconds(end))
     free = [
-        i for i in pool
+        i
+        for i in pool
         if interpreter_available(i, start, end)
         and _timetable_problem(pool_busy[i.id], new, rule) is None
     ]

@@ -61,8 +61,17 @@ async def collect_stats(repos: Repositories) -> EventStats:
     for status in RequestStatus:
         n = len(await repos.requests.list_by_status(status))
         stats.requests += n
-        setattr(stats, {"pending": "pending", "accepted": "accepted", "declined": "declined",
-                        "expired": "expired", "cancelled": "cancelled"}[status.value], n)
+        setattr(
+            stats,
+            {
+                "pending": "pending",
+                "accepted": "accepted",
+                "declined": "declined",
+                "expired": "expired",
+                "cancelled": "cancelled",
+            }[status.value],
+            n,
+        )
     meetings = await repos.meetings.list_all()
     counted = Counter(m.status for m in meetings)
     stats.held = counted[MeetingStatus.HELD]

@@ -122,8 +122,7 @@ def validate_city(value: str) -> str:
 
 def text_weight(value: str) -> int:
     """Return a length that counts a CJK character like three letters (a word's worth)."""
-    return sum(3 if "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" else 1
-               for ch in value)
+    return sum(3 if "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" else 1 for ch in value)
 
 
 def validate_text(
@@ -141,7 +140,8 @@ def validate_text(
     if not value:
         if required:
             raise ValidationError(
-                "Please describe what you offer." if field == "offer"
+                "Please describe what you offer."
+                if field == "offer"
                 else "Please describe what you need.",
                 field=field,
             )
@@ -214,18 +214,59 @@ def validate_timezone(value: str) -> str:
 
 
 LANGUAGE_NAMES: dict[str, str] = {
-    "english": "en", "chinese": "zh_Hans", "mandarin": "zh_Hans", "中文": "zh_Hans",
-    "汉语": "zh_Hans", "普通话": "zh_Hans", "albanian": "sq", "shqip": "sq", "bosnian": "bs",
-    "bosanski": "bs", "bulgarian": "bg", "български": "bg", "croatian": "hr", "hrvatski": "hr",
-    "czech": "cs", "čeština": "cs", "cestina": "cs", "estonian": "et", "eesti": "et",
-    "greek": "el", "ελληνικά": "el", "hungarian": "hu", "magyar": "hu", "latvian": "lv",
-    "latviešu": "lv", "lithuanian": "lt", "lietuvių": "lt", "montenegrin": "sr_Latn",
-    "crnogorski": "sr_Latn", "macedonian": "mk", "македонски": "mk", "polish": "pl",
-    "polski": "pl", "romanian": "ro", "română": "ro", "serbian": "sr", "српски": "sr",
-    "srpski": "sr_Latn", "slovak": "sk", "slovenčina": "sk", "slovenian": "sl",
-    "slovene": "sl", "slovenščina": "sl", "german": "de", "deutsch": "de", "russian": "ru",
-    "русский": "ru", "french": "fr", "français": "fr", "italian": "it", "spanish": "es",
-    "ukrainian": "uk", "turkish": "tr",
+    "english": "en",
+    "chinese": "zh_Hans",
+    "mandarin": "zh_Hans",
+    "中文": "zh_Hans",
+    "汉语": "zh_Hans",
+    "普通话": "zh_Hans",
+    "albanian": "sq",
+    "shqip": "sq",
+    "bosnian": "bs",
+    "bosanski": "bs",
+    "bulgarian": "bg",
+    "български": "bg",
+    "croatian": "hr",
+    "hrvatski": "hr",
+    "czech": "cs",
+    "čeština": "cs",
+    "cestina": "cs",
+    "estonian": "et",
+    "eesti": "et",
+    "greek": "el",
+    "ελληνικά": "el",
+    "hungarian": "hu",
+    "magyar": "hu",
+    "latvian": "lv",
+    "latviešu": "lv",
+    "lithuanian": "lt",
+    "lietuvių": "lt",
+    "montenegrin": "sr_Latn",
+    "crnogorski": "sr_Latn",
+    "macedonian": "mk",
+    "македонски": "mk",
+    "polish": "pl",
+    "polski": "pl",
+    "romanian": "ro",
+    "română": "ro",
+    "serbian": "sr",
+    "српски": "sr",
+    "srpski": "sr_Latn",
+    "slovak": "sk",
+    "slovenčina": "sk",
+    "slovenian": "sl",
+    "slovene": "sl",
+    "slovenščina": "sl",
+    "german": "de",
+    "deutsch": "de",
+    "russian": "ru",
+    "русский": "ru",
+    "french": "fr",
+    "français": "fr",
+    "italian": "it",
+    "spanish": "es",
+    "ukrainian": "uk",
+    "turkish": "tr",
 }
 
 
@@ -293,7 +334,16 @@ def parse_profile_type(value: str) -> ProfileType:
 
 
 _SECTION_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "industry": ("industr", "manufactur", "machin", "engineer", "energy", "automotive", "制造", "工业"),
+    "industry": (
+        "industr",
+        "manufactur",
+        "machin",
+        "engineer",
+        "energy",
+        "automotive",
+        "制造",
+        "工业",
+    ),
     "trade": ("trade", "invest", "agri", "food", "farm", "logist", "wine", "贸易", "农业", "投资"),
     "tourism": ("touris", "travel", "people", "culture", "education", "hotel", "旅游", "人文"),
     "health": ("medic", "health", "pharma", "hospital", "biotech", "医疗", "健康", "医药"),

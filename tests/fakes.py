@@ -116,7 +116,8 @@ class FakeRequests:
         return [
             copy.deepcopy(r)
             for r in self.items.values()
-            if company_id in (r.requester_id, r.partner_id) and (status is None or r.status is status)
+            if company_id in (r.requester_id, r.partner_id)
+            and (status is None or r.status is status)
         ]
 
     async def list_by_status(self, status: RequestStatus) -> list[MeetingRequest]:
@@ -168,8 +169,11 @@ class FakeMeetings:
 
     async def list_all(self, statuses: Sequence[MeetingStatus] | None = None) -> list[Meeting]:
         return sorted(
-            (copy.deepcopy(m) for m in self.items.values()
-             if statuses is None or m.status in statuses),
+            (
+                copy.deepcopy(m)
+                for m in self.items.values()
+                if statuses is None or m.status in statuses
+            ),
             key=lambda m: m.start,
         )
 
@@ -310,8 +314,9 @@ class FakeMatchEngine:
                     need_to_offer=n2o,
                     offer_to_need=o2n,
                     mutual=n2o > 0 and o2n > 0,
-                    reason=MatchReason(company.need, other.offer, other.need, company.offer,
-                                       other.text_language),
+                    reason=MatchReason(
+                        company.need, other.offer, other.need, company.offer, other.text_language
+                    ),
                     interpreter_needed=not set(company.languages) & set(other.languages),
                     same_section=company.section == other.section,
                 )
@@ -363,8 +368,9 @@ def make_world(event: Event | None = None, now: datetime | None = None) -> FakeW
     )
     engine = FakeMatchEngine()
     services = build_services(event, repos, engine, clock)
-    return FakeWorld(services, repos, clock, engine, companies, requests, meetings, jobs,
-                     dialogs, interpreters)
+    return FakeWorld(
+        services, repos, clock, engine, companies, requests, meetings, jobs, dialogs, interpreters
+    )
 
 
 def make_company(cid: str, country: str = "CN", **kw: Any) -> Company:

@@ -231,8 +231,7 @@ def render_markdown(report: DemoReport, *, chart_file: str | None = None) -> str
     out = ["# matchbot demo report", "", f"**Participants:** {report.participants}", ""]
     out += ["## Participants by country", "", "| Country | | Participants |", "|---|---|---:|"]
     out += [
-        f"| {code} | {_country_name(code)} | {n} |"
-        for code, n in report.stats.by_country.items()
+        f"| {code} | {_country_name(code)} | {n} |" for code, n in report.stats.by_country.items()
     ]
     out += [
         "",

@@ -211,7 +211,8 @@ def _examples(
                     their_language=language_name(partner.text_language),
                     score_label=score_label(s.score, english),
                     reason=(
-                        "Both ways: each offers what the other needs" if s.mutual
+                        "Both ways: each offers what the other needs"
+                        if s.mutual
                         else "Their offer meets your need"
                     ),
                 )

@@ -32,14 +32,21 @@ async def test_two_companies_register_match_request_accept_and_book(tmp_path: Pa
         cn = Chat(app.dialog, 2001, language_code="zh-hans")
         pl = Chat(app.dialog, 2002, language_code="pl")
         await register(
-            cn, name="宁波海天光伏有限公司", country="CN", locale="zh_Hans",
+            cn,
+            name="宁波海天光伏有限公司",
+            country="CN",
+            locale="zh_Hans",
             languages=("zh", "en"),
             offer="我们生产高效单晶硅太阳能电池板和组串式逆变器。",
             need="我们正在寻找波兰的光伏安装商和分销商。",
         )
         assert await app.services.companies.find_by_user(2001) is not None
         await register(
-            pl, name="SolarBud Sp. z o.o.", country="PL", locale="en", languages=("pl", "en"),
+            pl,
+            name="SolarBud Sp. z o.o.",
+            country="PL",
+            locale="en",
+            languages=("pl", "en"),
             offer="Projektujemy i montujemy instalacje fotowoltaiczne w całej Polsce.",
             need="Szukamy producenta paneli słonecznych i falowników.",
         )
@@ -84,8 +91,9 @@ async def test_restart_mid_intake_keeps_the_answers(tmp_path: Path) -> None:
     second = build_app(settings)
     await second.start()
     try:
-        event = UserEvent(user_id=3001, chat_id=3001, kind=EventKind.TEXT, text="HU",
-                          language_code="en")
+        event = UserEvent(
+            user_id=3001, chat_id=3001, kind=EventKind.TEXT, text="HU", language_code="en"
+        )
         response = await second.handle(event)
         state = await second.services.repos.dialogs.load(3001)
         assert state is not None

@@ -49,9 +49,7 @@ async def test_reminders_and_follow_up_fire_after_restart(tmp_path: Path) -> Non
         assert all(r.buttons for r in asked), "attendance is answered with buttons"
 
         await second.services.meetings.record_attendance(meeting.id or 0, cn.id, "yes")
-        await second.services.meetings.record_outcome(
-            meeting.id or 0, cn.id, OutcomeKind.FOLLOW_UP
-        )
+        await second.services.meetings.record_outcome(meeting.id or 0, cn.id, OutcomeKind.FOLLOW_UP)
     finally:
         await second.stop()
 

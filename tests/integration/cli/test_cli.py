@@ -13,33 +13,67 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
 
 ROWS = [
-    {"id": "cn-solar", "name": "江苏晨光光伏科技有限公司", "country": "CN", "language": "zh",
-     "sector": "industry", "profile_type": "business offer",
-     "offer": "我们生产高效单晶硅太阳能电池板和逆变器。",
-     "need": "寻找克罗地亚或波兰的光伏安装商和分销商。"},
-    {"id": "hr-solar", "name": "Sunce Instalacije d.o.o.", "country": "HR", "language": "hr",
-     "sector": "industry", "profile_type": "business request",
-     "offer": "Projektiramo i montiramo fotonaponske elektrane za kuće i tvrtke.",
-     "need": "Tražimo proizvođača solarnih panela i invertera za stalnu nabavu."},
-    {"id": "pl-honey", "name": "Pasieka Mazury Sp. z o.o.", "country": "PL", "language": "pl",
-     "sector": "agriculture", "profile_type": "business offer",
-     "offer": "Produkujemy miód lipowy i wielokwiatowy w słoikach i beczkach.",
-     "need": "Szukamy importerów żywności w Chinach."},
-    {"id": "hu-wine", "name": "Tokaji Borház Kft.", "country": "HU", "language": "hu",
-     "sector": "trade", "profile_type": "business offer",
-     "offer": "Tokaji aszú és száraz fehérborok exportja.",
-     "need": "Kínai borimportőröket és forgalmazókat keresünk."},
-    {"id": "cn-food", "name": "上海优品食品进出口有限公司", "country": "CN", "language": "zh",
-     "sector": "trade", "profile_type": "business request",
-     "offer": "我们在中国经营食品进口和分销网络。",
-     "need": "我们想进口欧洲的蜂蜜和葡萄酒。"},
+    {
+        "id": "cn-solar",
+        "name": "江苏晨光光伏科技有限公司",
+        "country": "CN",
+        "language": "zh",
+        "sector": "industry",
+        "profile_type": "business offer",
+        "offer": "我们生产高效单晶硅太阳能电池板和逆变器。",
+        "need": "寻找克罗地亚或波兰的光伏安装商和分销商。",
+    },
+    {
+        "id": "hr-solar",
+        "name": "Sunce Instalacije d.o.o.",
+        "country": "HR",
+        "language": "hr",
+        "sector": "industry",
+        "profile_type": "business request",
+        "offer": "Projektiramo i montiramo fotonaponske elektrane za kuće i tvrtke.",
+        "need": "Tražimo proizvođača solarnih panela i invertera za stalnu nabavu.",
+    },
+    {
+        "id": "pl-honey",
+        "name": "Pasieka Mazury Sp. z o.o.",
+        "country": "PL",
+        "language": "pl",
+        "sector": "agriculture",
+        "profile_type": "business offer",
+        "offer": "Produkujemy miód lipowy i wielokwiatowy w słoikach i beczkach.",
+        "need": "Szukamy importerów żywności w Chinach.",
+    },
+    {
+        "id": "hu-wine",
+        "name": "Tokaji Borház Kft.",
+        "country": "HU",
+        "language": "hu",
+        "sector": "trade",
+        "profile_type": "business offer",
+        "offer": "Tokaji aszú és száraz fehérborok exportja.",
+        "need": "Kínai borimportőröket és forgalmazókat keresünk.",
+    },
+    {
+        "id": "cn-food",
+        "name": "上海优品食品进出口有限公司",
+        "country": "CN",
+        "language": "zh",
+        "sector": "trade",
+        "profile_type": "business request",
+        "offer": "我们在中国经营食品进口和分销网络。",
+        "need": "我们想进口欧洲的蜂蜜和葡萄酒。",
+    },
 ]
 
 
 def matchbot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -64,7 +98,9 @@ def imported(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> P
         {"id": "bad-long", "name": "Firma", "country": "PL", "offer": "x" * 20_000},
     ]
     lines = [json.dumps(r, ensure_ascii=False).encode() for r in ROWS + bad]
-    lines.append(b'{"id": "bad-utf8", "name": "Zla \xff firma", "country": "PL", "offer": "abc def"}')
+    lines.append(
+        b'{"id": "bad-utf8", "name": "Zla \xff firma", "country": "PL", "offer": "abc def"}'
+    )
     path.write_bytes(b"\n".join(lines))
     result = matchbot("import", str(path), env=env)
     assert result.returncode == 0, result.stderr
@@ -124,9 +160,18 @@ def test_bad_configuration_is_one_line(env: dict[str, str]) -> None:
 
 
 def test_help_everywhere(env: dict[str, str]) -> None:
-    for args in (["--help"], ["import", "--help"], ["suggest", "--help"], ["db", "--help"],
-                 ["run", "--help"], ["chat", "--help"], ["demo", "--help"], ["schedule", "--help"],
-                 ["remove", "--help"], ["reindex", "--help"]):
+    for args in (
+        ["--help"],
+        ["import", "--help"],
+        ["suggest", "--help"],
+        ["db", "--help"],
+        ["run", "--help"],
+        ["chat", "--help"],
+        ["demo", "--help"],
+        ["schedule", "--help"],
+        ["remove", "--help"],
+        ["reindex", "--help"],
+    ):
         result = matchbot(*args, env=env)
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage" in result.stdout
@@ -142,14 +187,25 @@ def test_db_upgrade_schedule_and_stats(imported: Path, env: dict[str, str]) -> N
 
 
 def test_demo_runs_the_whole_event_and_writes_the_report(tmp_path: Path) -> None:
-    env = {**os.environ, "MATCHBOT_DATA_DIR": str(tmp_path), "MATCHBOT_LOG_LEVEL": "WARNING",
-           "OMP_WAIT_POLICY": "passive"}
+    env = {
+        **os.environ,
+        "MATCHBOT_DATA_DIR": str(tmp_path),
+        "MATCHBOT_LOG_LEVEL": "WARNING",
+        "OMP_WAIT_POLICY": "passive",
+    }
     result = matchbot("demo", env=env)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Participants: 292 (China 157, CEE 135 from 17 countries)" in out
-    for word in ("meeting requests sent", "accepted", "meetings scheduled", "meetings held",
-                 "memorandums", "intentions", "Example matches"):
+    for word in (
+        "meeting requests sent",
+        "accepted",
+        "meetings scheduled",
+        "meetings held",
+        "memorandums",
+        "intentions",
+        "Example matches",
+    ):
         assert word in out
     assert "skipped" not in out.lower()
     md = (tmp_path / "demo-report.md").read_text(encoding="utf-8")
@@ -159,8 +215,18 @@ def test_demo_runs_the_whole_event_and_writes_the_report(tmp_path: Path) -> None
 
 
 def test_interpreter_pool_is_managed_from_the_cli(env: dict[str, str]) -> None:
-    added = matchbot("interpreters", "add", "li", "--name", "Li Wei", "--pair", "zh-hr",
-                     "--available", "2026-12-01T08:00/2026-12-01T12:00", env=env)
+    added = matchbot(
+        "interpreters",
+        "add",
+        "li",
+        "--name",
+        "Li Wei",
+        "--pair",
+        "zh-hr",
+        "--available",
+        "2026-12-01T08:00/2026-12-01T12:00",
+        env=env,
+    )
     assert added.returncode == 0, added.stderr
     listed = matchbot("interpreters", "list", env=env).stdout
     assert "li\tLi Wei\tzh_Hans-hr\t2026-12-01T08:00:00+00:00/2026-12-01T12:00:00+00:00" in listed
@@ -173,8 +239,9 @@ def test_interpreter_pool_is_managed_from_the_cli(env: dict[str, str]) -> None:
 def test_embeddings_export_explains_bad_onnx_options(env: dict[str, str], tmp_path: Path) -> None:
     lone = matchbot("embeddings", "export", str(tmp_path / "a"), "--int8-config", "avx2", env=env)
     assert lone.returncode == 2 and "--int8-config needs --onnx-int8" in lone.stderr
-    unknown = matchbot("embeddings", "export", str(tmp_path / "b"), "--onnx-int8",
-                       "--int8-config", "avx9", env=env)
+    unknown = matchbot(
+        "embeddings", "export", str(tmp_path / "b"), "--onnx-int8", "--int8-config", "avx9", env=env
+    )
     assert unknown.returncode == 1
     assert "Unknown int8 configuration avx9" in unknown.stderr
     assert "Traceback" not in unknown.stderr

@@ -172,9 +172,7 @@ def test_onnx_backend_names_the_missing_onnx_file_and_how_to_write_it(tmp_path: 
     with pytest.raises(EmbeddingError, match=r"has no ONNX file model\.onnx.*--onnx"):
         make_encoder("st", model=str(folder), backend="onnx")
     with pytest.raises(EmbeddingError, match=r"has no ONNX file model_quint8_avx2\.onnx"):
-        make_encoder(
-            "st", model=str(folder), backend="onnx", onnx_file="model_quint8_avx2.onnx"
-        )
+        make_encoder("st", model=str(folder), backend="onnx", onnx_file="model_quint8_avx2.onnx")
 
 
 def test_onnx_backend_reports_missing_onnxruntime(

@@ -23,8 +23,20 @@ POT = LOCALES / "messages.pot"
 CATALOGS = sorted(LOCALES.glob("*/LC_MESSAGES/messages.po"))
 # Catalogs that must translate every message (others may be partial while translators work).
 COMPLETE = {"en", "zh_Hans", "pl"}
-EXTRACT = ["-F", "babel.cfg", "-c", "TRANSLATORS:", "-k", "_", "-k", "gettext",
-           "-k", "ngettext:1,2", "-k", "N_"]
+EXTRACT = [
+    "-F",
+    "babel.cfg",
+    "-c",
+    "TRANSLATORS:",
+    "-k",
+    "_",
+    "-k",
+    "gettext",
+    "-k",
+    "ngettext:1,2",
+    "-k",
+    "N_",
+]
 
 
 def _ids(catalog: Catalog) -> set[str]:
@@ -59,8 +71,12 @@ def test_catalog_matches_the_template_and_is_complete(path: Path) -> None:
     catalog, template = _read(path), _read(POT)
     assert _ids(catalog) >= _ids(template), "run pybabel update (see locales/README.md)"
     if _locale(path) in COMPLETE:
-        untranslated = [m.id for m in catalog if m.id and (
-            m.fuzzy or not m.string or (not isinstance(m.string, str) and not all(m.string)))]
+        untranslated = [
+            m.id
+            for m in catalog
+            if m.id
+            and (m.fuzzy or not m.string or (not isinstance(m.string, str) and not all(m.string)))
+        ]
         assert not untranslated
 
 
@@ -70,8 +86,9 @@ def _placeholder_problems(message: Message) -> list[str]:
             return [message.id]
         return []
     allowed = placeholders(message.id[0]) | placeholders(message.id[1])
-    return [message.id[0] for form in message.string or () if form
-            and not placeholders(form) <= allowed]
+    return [
+        message.id[0] for form in message.string or () if form and not placeholders(form) <= allowed
+    ]
 
 
 @pytest.mark.parametrize("path", CATALOGS, ids=_locale)
@@ -87,9 +104,20 @@ def test_pofilter_finds_no_problems(path: Path, tmp_path: Path) -> None:
         pytest.skip("translate-toolkit is not installed")
     out = tmp_path / "failures.po"
     subprocess.run(
-        [pofilter, "--progress=none", "--test=variables", "--test=xmltags",
-         "--test=pythonbraceformat", "-i", str(path), "-o", str(out)],
-        check=True, capture_output=True, timeout=120,
+        [
+            pofilter,
+            "--progress=none",
+            "--test=variables",
+            "--test=xmltags",
+            "--test=pythonbraceformat",
+            "-i",
+            str(path),
+            "-o",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     failures = [m.id for m in _read(out) if m.id] if out.exists() else []
     assert not failures, out.read_text("utf-8")
@@ -98,8 +126,13 @@ def test_pofilter_finds_no_problems(path: Path, tmp_path: Path) -> None:
 def test_template_is_up_to_date(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     pybabel = shutil.which("pybabel") or str(Path(sys.executable).parent / "pybabel")
-    subprocess.run([pybabel, "extract", *EXTRACT, "-o", str(fresh), "."], cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [pybabel, "extract", *EXTRACT, "-o", str(fresh), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     extracted, committed = _ids(_read(fresh)), _ids(_read(POT))
     assert extracted - committed == set(), "strings missing from locales/messages.pot"
     assert committed - extracted == set(), "stale strings in locales/messages.pot"
@@ -121,15 +154,22 @@ def _domain_messages() -> set[str]:
             if isinstance(node, ast.Call):
                 func = node.func
                 name = getattr(func, "id", None) or getattr(func, "attr", "")
-                if name.endswith("Error") and name not in ("ValueError", "KeyError",
-                                                           "TypeError", "RuntimeError"):
+                if name.endswith("Error") and name not in (
+                    "ValueError",
+                    "KeyError",
+                    "TypeError",
+                    "RuntimeError",
+                ):
                     args = node.args[:1] + [k.value for k in node.keywords if k.arg == "message"]
                     for arg in args:
                         found.update(strings(arg))
             elif isinstance(node, ast.ClassDef) and node.name.endswith("Error"):
                 for stmt in node.body:
-                    if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                            and getattr(stmt.targets[0], "id", "") == "message"):
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and len(stmt.targets) == 1
+                        and getattr(stmt.targets[0], "id", "") == "message"
+                    ):
                         found.update(strings(stmt.value))
     return found
 

@@ -97,7 +97,9 @@ def test_text_report_lists_skipped_steps_and_timings(report: DemoReport) -> None
 
 
 def test_rates_outside_the_published_range_are_flagged() -> None:
-    text = render_text(DemoReport(stats=EventStats(requests=100, accepted=20, scheduled=20, held=19)))
+    text = render_text(
+        DemoReport(stats=EventStats(requests=100, accepted=20, scheduled=20, held=19))
+    )
     assert "published 40-60%: below" in text
     assert "published 75-80%: above" in text
 

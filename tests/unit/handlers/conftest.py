@@ -27,8 +27,13 @@ class Chat:
     message_id: int = 100
 
     async def _send(self, **kw: Any) -> Response:
-        event = UserEvent(user_id=self.user_id, chat_id=self.user_id,
-                          language_code=self.language_code, display_name="Test", **kw)
+        event = UserEvent(
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            language_code=self.language_code,
+            display_name="Test",
+            **kw,
+        )
         self.last = await self.dialog.handle(event)
         check_response(self.last)
         return self.last
@@ -41,8 +46,9 @@ class Chat:
 
     async def press(self, data: str) -> Response:
         self.message_id += 1
-        return await self._send(kind=EventKind.CALLBACK, callback_data=data,
-                                message_id=self.message_id)
+        return await self._send(
+            kind=EventKind.CALLBACK, callback_data=data, message_id=self.message_id
+        )
 
     async def tap(self, label: str) -> Response:
         """Press the button whose text contains `label` in the last response."""
@@ -130,10 +136,16 @@ def chat(dialog: Dialog) -> Chat:
     return Chat(dialog, 1001)
 
 
-async def register(chat: Chat, *, name: str = "Baltic Amber Ltd", country: str = "PL",
-                   offer: str = "We make amber jewellery and sell it wholesale.",
-                   need: str = "We look for jewellery distributors and retail shops in China.",
-                   languages: tuple[str, ...] = ("en",), locale: str = "en") -> Response:
+async def register(
+    chat: Chat,
+    *,
+    name: str = "Baltic Amber Ltd",
+    country: str = "PL",
+    offer: str = "We make amber jewellery and sell it wholesale.",
+    need: str = "We look for jewellery distributors and retail shops in China.",
+    languages: tuple[str, ...] = ("en",),
+    locale: str = "en",
+) -> Response:
     """Walk through the whole intake with valid answers and save."""
     await chat.cmd("/start")
     await chat.press(f"st:lang:{locale}")

@@ -56,9 +56,14 @@ async def test_delete_me_confirms_and_tells_meeting_partners(
 ) -> None:
     pl, cn = Chat(dialog, 1001, "en"), Chat(dialog, 2002, "zh-hans")
     await register(pl)
-    await register(cn, name="Jade Trading", country="CN", locale="zh_Hans",
-                   offer="We are jewellery distributors with retail shops across China.",
-                   need="We look for amber jewellery makers in Europe.")
+    await register(
+        cn,
+        name="Jade Trading",
+        country="CN",
+        locale="zh_Hans",
+        offer="We are jewellery distributors with retail shops across China.",
+        need="We look for amber jewellery makers in Europe.",
+    )
     await pl.cmd("/matches")
     await pl.tap("Request a meeting")
     await pl.tap("Send without a note")

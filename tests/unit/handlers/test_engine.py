@@ -15,7 +15,9 @@ from tests.unit.handlers.conftest import Chat, register, text_of
 
 
 async def test_unexpected_exception_gives_a_localized_apology(
-    chat: Chat, world: FakeWorld, monkeypatch: pytest.MonkeyPatch,
+    chat: Chat,
+    world: FakeWorld,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await register(chat)
@@ -39,8 +41,9 @@ async def test_matchbot_error_is_translated_with_params(
     await register(zh, locale="zh_Hans")
 
     async def limited(*args: object, **kwargs: object) -> None:
-        raise ConflictError("The note is too long: {length} characters (at most {limit}).",
-                            length=900, limit=500)
+        raise ConflictError(
+            "The note is too long: {length} characters (at most {limit}).", length=900, limit=500
+        )
 
     monkeypatch.setattr(world.services.companies, "set_paused", limited)
     response = await zh.cmd("/pause")
@@ -104,8 +107,9 @@ async def test_button_press_from_a_different_step_after_restart(
     await chat.cmd("/start")
     await chat.press("st:lang:en")
     await chat.say("Baltic Amber Ltd")
-    fresh = Chat(Dialog(world.services, world.dialogs, admin_ids=set(), event_code="cee-china"),
-                 chat.user_id)
+    fresh = Chat(
+        Dialog(world.services, world.dialogs, admin_ids=set(), event_code="cee-china"), chat.user_id
+    )
     response = await fresh.press("in:country:c:PL")
     assert "time zone" in text_of(response)
     assert (await fresh.state())["data"]["country"] == "PL"

@@ -20,8 +20,17 @@ from handlers.i18n import (
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("zh-hans", "zh_Hans"), ("zh", "zh_Hans"), ("zh-CN", "zh_Hans"), ("zh-TW", "zh_Hans"),
-     ("en-US", "en"), ("en", "en"), ("pt-br", None), (None, None), ("", None)],
+    [
+        ("zh-hans", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-TW", "zh_Hans"),
+        ("en-US", "en"),
+        ("en", "en"),
+        ("pt-br", None),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_negotiation_with_the_project_catalogs(tag: str | None, expected: str | None) -> None:
     assert negotiate_locale(tag) == expected
@@ -29,8 +38,15 @@ def test_negotiation_with_the_project_catalogs(tag: str | None, expected: str | 
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("sr", "sr"), ("sr-Latn", "sr_Latn"), ("sr-ME", "sr_Latn"), ("cnr", "sr_Latn"),
-     ("pl-PL", "pl"), ("hr", None), ("zh-Hant-TW", "zh_Hans")],
+    [
+        ("sr", "sr"),
+        ("sr-Latn", "sr_Latn"),
+        ("sr-ME", "sr_Latn"),
+        ("cnr", "sr_Latn"),
+        ("pl-PL", "pl"),
+        ("hr", None),
+        ("zh-Hant-TW", "zh_Hans"),
+    ],
 )
 def test_negotiation_with_serbian_catalogs(tag: str, expected: str | None) -> None:
     assert negotiate_locale(tag, ["en", "zh_Hans", "sr", "sr_Latn", "pl"]) == expected
@@ -56,11 +72,14 @@ def _catalog(tmp_path: Path, entries: dict[object, object], locale: str = "pl") 
 
 
 def test_translation_fills_placeholders_and_falls_back(tmp_path: Path) -> None:
-    _catalog(tmp_path, {
-        "Hello {name}": "Cześć {name}",
-        "Bye {name}": "Pa {imie}",  # a renamed placeholder: use the English text
-        ("{n} match", "{n} matches"): ("{n} dopasowanie", "{n} dopasowania", "{n} dopasowań"),
-    })
+    _catalog(
+        tmp_path,
+        {
+            "Hello {name}": "Cześć {name}",
+            "Bye {name}": "Pa {imie}",  # a renamed placeholder: use the English text
+            ("{n} match", "{n} matches"): ("{n} dopasowanie", "{n} dopasowania", "{n} dopasowań"),
+        },
+    )
     reload_catalogs()
     t = Translator("pl", tmp_path)
     assert t.gettext("Hello {name}", name="Ania") == "Cześć Ania"

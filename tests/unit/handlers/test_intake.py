@@ -109,9 +109,7 @@ async def test_sticker_keeps_the_step(chat: Chat, step: Step) -> None:
     assert await chat.state() == before
 
 
-async def test_restart_mid_intake_continues_with_a_new_dialog(
-    chat: Chat, world: FakeWorld
-) -> None:
+async def test_restart_mid_intake_continues_with_a_new_dialog(chat: Chat, world: FakeWorld) -> None:
     await walk_to(chat, Step.OFFER)
     fresh = Dialog(world.services, world.dialogs, admin_ids=set(), event_code="cee-china")
     again = Chat(fresh, chat.user_id)
@@ -247,7 +245,10 @@ async def test_edit_from_summary_returns_to_summary(chat: Chat, world: FakeWorld
     await chat.press("in:summary:ok")
     company = world.companies.items["tg1001"]
     assert (company.name, company.country, company.timezone) == (
-        "Amber House", "RO", "Europe/Bucharest")
+        "Amber House",
+        "RO",
+        "Europe/Bucharest",
+    )
 
 
 async def test_profile_shows_and_edits_the_saved_profile(chat: Chat, world: FakeWorld) -> None:

@@ -12,12 +12,20 @@ from tests.unit.handlers.conftest import Chat, find_button, register, text_of, t
 
 async def seed(world: FakeWorld) -> None:
     """Two Chinese companies whose offers meet the amber maker's need; one has a chat user."""
-    for cid, name, user, langs in (("cn1", "Jade <Trading>", 3003, ("zh_Hans",)),
-                                   ("cn2", "Pearl Retail", None, ("en", "zh_Hans"))):
+    for cid, name, user, langs in (
+        ("cn1", "Jade <Trading>", 3003, ("zh_Hans",)),
+        ("cn2", "Pearl Retail", None, ("en", "zh_Hans")),
+    ):
         company = make_company(
-            cid, "CN", name=name, user_id=user, languages=langs, locale="zh_Hans",
+            cid,
+            "CN",
+            name=name,
+            user_id=user,
+            languages=langs,
+            locale="zh_Hans",
             offer="We are jewellery distributors with retail shops across China.",
-            need="We look for amber jewellery makers in Europe.")
+            need="We look for amber jewellery makers in Europe.",
+        )
         await world.services.companies.save(company)
 
 
@@ -86,8 +94,11 @@ async def test_request_with_note_reaches_partner(chat: Chat, world: FakeWorld) -
     card = to(response, 3003)
     assert card and "Samples ready." in card[0].text
     request = world.requests.items[1]
-    assert (request.requester_id, request.partner_id, request.note) == ("tg1001", "cn1",
-                                                                        "Samples ready.")
+    assert (request.requester_id, request.partner_id, request.note) == (
+        "tg1001",
+        "cn1",
+        "Samples ready.",
+    )
 
 
 async def test_request_without_note_and_imported_partner_is_not_messaged(
@@ -129,7 +140,8 @@ async def test_stale_and_foreign_references_are_rejected(
     assert (await chat.press("m:zzz:1")).toast == "This button is no longer valid."
     assert (await chat.press("zz:top")).toast == "This button is no longer valid."
     assert (await chat.press(data.replace("req", "skip"))).toast == (
-        "This button is no longer valid.")
+        "This button is no longer valid."
+    )
 
 
 async def test_matches_needs_a_profile(chat: Chat) -> None:

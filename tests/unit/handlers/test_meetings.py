@@ -20,10 +20,15 @@ async def pair(dialog: Dialog) -> tuple[Chat, Chat]:
     pl = Chat(dialog, PL_USER, "pl")
     cn = Chat(dialog, CN_USER, "zh-hans")
     await register(pl, languages=("pl", "en"))
-    await register(cn, name="上海<琥珀>贸易", country="CN",
-                   offer="We are jewellery distributors with retail shops across China.",
-                   need="We look for amber jewellery makers in Europe.",
-                   languages=("zh", "en"), locale="zh_Hans")
+    await register(
+        cn,
+        name="上海<琥珀>贸易",
+        country="CN",
+        offer="We are jewellery distributors with retail shops across China.",
+        need="We look for amber jewellery makers in Europe.",
+        languages=("zh", "en"),
+        locale="zh_Hans",
+    )
     return pl, cn
 
 
@@ -132,9 +137,7 @@ async def test_cancel_asks_first_and_tells_the_partner(
     assert "not scheduled any more" in text_of(again)
 
 
-async def test_reschedule_offers_new_times_and_tells_the_partner(
-    pair: tuple[Chat, Chat]
-) -> None:
+async def test_reschedule_offers_new_times_and_tells_the_partner(pair: tuple[Chat, Chat]) -> None:
     pl, cn = pair
     await book_meeting(pl, cn)
     response = await pl.press("mt:rs:1")

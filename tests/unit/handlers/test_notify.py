@@ -16,16 +16,24 @@ from tests.unit.handlers.conftest import check_response
 
 @pytest.fixture
 async def setup(world: FakeWorld) -> FakeWorld:
-    await world.services.companies.save(make_company(
-        "a", "PL", name="Amber & <Co>", user_id=11, locale="en", contact="anna@example.com"))
-    await world.services.companies.save(make_company("b", "CN", name="玉石贸易", user_id=22,
-                                                     locale="zh_Hans"))
+    await world.services.companies.save(
+        make_company(
+            "a", "PL", name="Amber & <Co>", user_id=11, locale="en", contact="anna@example.com"
+        )
+    )
+    await world.services.companies.save(
+        make_company("b", "CN", name="玉石贸易", user_id=22, locale="zh_Hans")
+    )
     await world.services.companies.save(make_company("imported", "CZ", user_id=None))
     start = world.clock.now() + timedelta(days=2)
-    await world.repos.requests.add(MeetingRequest("a", "b", "hi <there>",
-                                                  status=RequestStatus.ACCEPTED))
-    await world.repos.meetings.book(Meeting(1, "a", "b", start, start + timedelta(minutes=30),
-                                            video_link="https://meet.example/x"))
+    await world.repos.requests.add(
+        MeetingRequest("a", "b", "hi <there>", status=RequestStatus.ACCEPTED)
+    )
+    await world.repos.meetings.book(
+        Meeting(
+            1, "a", "b", start, start + timedelta(minutes=30), video_link="https://meet.example/x"
+        )
+    )
     return world
 
 
@@ -61,8 +69,7 @@ async def test_notice_renders_for_the_chinese_recipient(
     if kind is NoticeKind.PARTNER_LEFT:
         data = {"partner_name": "Gone <Ltd>", "when": setup.clock.now().isoformat()}
     partner = "" if kind in (NoticeKind.PARTNER_LEFT, NoticeKind.BROADCAST) else "a"
-    notice = Notice(kind, "b", partner, 1, 1 if kind is not NoticeKind.PARTNER_LEFT else None,
-                    data)
+    notice = Notice(kind, "b", partner, 1, 1 if kind is not NoticeKind.PARTNER_LEFT else None, data)
     replies = await dialog.render_notices([notice])
     check_response(Response(replies))
     assert len(replies) == 1
@@ -75,7 +82,9 @@ async def test_notice_renders_for_the_chinese_recipient(
     assert "<Co>" not in reply.text and "<there>" not in reply.text and "<Ltd>" not in reply.text
 
 
-async def test_request_card_shows_profile_and_note_escaped(setup: FakeWorld, dialog: Dialog) -> None:
+async def test_request_card_shows_profile_and_note_escaped(
+    setup: FakeWorld, dialog: Dialog
+) -> None:
     [reply] = await dialog.render_notices([Notice(NoticeKind.REQUEST_RECEIVED, "b", "a", 1)])
     assert "Amber &amp; &lt;Co&gt;" in reply.text
     assert "hi &lt;there&gt;" in reply.text
@@ -94,12 +103,12 @@ async def test_reminder_has_a_join_link(setup: FakeWorld, dialog: Dialog) -> Non
     assert reply.buttons[0][0].url == "https://meet.example/x"
 
 
-async def test_recipients_without_a_chat_user_are_skipped(
-    setup: FakeWorld, dialog: Dialog
-) -> None:
-    replies = await dialog.render_notices([
-        Notice(NoticeKind.REQUEST_DECLINED, "imported", "a", 1),
-        Notice(NoticeKind.REQUEST_DECLINED, "nobody", "a", 1),
-        Notice(NoticeKind.REQUEST_DECLINED, "a", "b", 1),
-    ])
+async def test_recipients_without_a_chat_user_are_skipped(setup: FakeWorld, dialog: Dialog) -> None:
+    replies = await dialog.render_notices(
+        [
+            Notice(NoticeKind.REQUEST_DECLINED, "imported", "a", 1),
+            Notice(NoticeKind.REQUEST_DECLINED, "nobody", "a", 1),
+            Notice(NoticeKind.REQUEST_DECLINED, "a", "b", 1),
+        ]
+    )
     assert [r.chat_id for r in replies] == [11]

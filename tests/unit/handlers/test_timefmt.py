@@ -18,9 +18,12 @@ def test_beijing_sees_chinese_afternoon_and_warsaw_polish_morning() -> None:
 
 
 def test_winter_time_names_the_standard_zone() -> None:
-    text = format_slot(datetime(2026, 1, 13, 8, tzinfo=UTC), datetime(2026, 1, 13, 8, 30,
-                                                                         tzinfo=UTC),
-                       "Europe/Warsaw", "pl")
+    text = format_slot(
+        datetime(2026, 1, 13, 8, tzinfo=UTC),
+        datetime(2026, 1, 13, 8, 30, tzinfo=UTC),
+        "Europe/Warsaw",
+        "pl",
+    )
     assert "09:00" in text and "letni" not in text
 
 

@@ -33,12 +33,18 @@ def company(cid: str, tz: str, **kw: object) -> Company:
     return Company(id=cid, name=cid, country=country, timezone=tz, **kw)  # type: ignore[arg-type]
 
 
-def check(event: Event, companies: dict[str, Company], requests: list[BatchRequest],
-          existing: list[Meeting], result: BatchResult) -> None:
+def check(
+    event: Event,
+    companies: dict[str, Company],
+    requests: list[BatchRequest],
+    existing: list[Meeting],
+    result: BatchResult,
+) -> None:
     """Assert the rules independently of the code under test."""
     by_id = {r.request_id: r for r in requests}
-    assert sorted([a.request_id for a in result.assigned]
-                  + [u.request_id for u in result.unscheduled]) == sorted(by_id)
+    assert sorted(
+        [a.request_id for a in result.assigned] + [u.request_id for u in result.unscheduled]
+    ) == sorted(by_id)
     table: dict[str, list[tuple[int, int]]] = defaultdict(list)
     new: dict[str, list[int]] = defaultdict(list)
     for m in existing:
@@ -69,7 +75,7 @@ def check(event: Event, companies: dict[str, Company], requests: list[BatchReque
         for k in range(1, len(slots)):
             assert slots[k - 1][1] <= slots[k][0], f"{who} double-booked"
         for k, s in enumerate(slots):
-            assert run_length(slots[:k] + slots[k + 1:], s, gap) <= 4
+            assert run_length(slots[:k] + slots[k + 1 :], s, gap) <= 4
         if who.startswith("i:"):
             continue
         c = companies[who]
@@ -102,17 +108,20 @@ def test_reasons_for_left_over_requests() -> None:
     check(event, companies, requests, [], result)
     reasons = {u.request_id: u.reason for u in result.unscheduled}
     assert [a.request_id for a in result.assigned] == [1]
-    assert reasons == {2: UnscheduledReason.PARTNER_FULL, 3: UnscheduledReason.NO_COMMON_HOURS,
-                       4: UnscheduledReason.NO_INTERPRETER}
+    assert reasons == {
+        2: UnscheduledReason.PARTNER_FULL,
+        3: UnscheduledReason.NO_COMMON_HOURS,
+        4: UnscheduledReason.NO_INTERPRETER,
+    }
     assert upper_bound(event, companies, requests, now=NOW) == 1
 
 
 def test_interpreter_is_assigned_and_never_double_booked() -> None:
     event = Event(days=(WINTER,))
-    companies = {f"cn{k}": company(f"cn{k}", "Asia/Shanghai", languages=("zh_Hans",))
-                 for k in range(6)}
-    companies |= {f"pl{k}": company(f"pl{k}", "Europe/Warsaw", languages=("pl",))
-                  for k in range(6)}
+    companies = {
+        f"cn{k}": company(f"cn{k}", "Asia/Shanghai", languages=("zh_Hans",)) for k in range(6)
+    }
+    companies |= {f"pl{k}": company(f"pl{k}", "Europe/Warsaw", languages=("pl",)) for k in range(6)}
     requests = [BatchRequest(k, f"cn{k}", f"pl{k}", True) for k in range(6)]
     pool = [Interpreter("i1", "Li", (("zh", "pl"),))]
     result = schedule_batch(event, companies, requests, interpreters=pool, now=NOW)
@@ -124,10 +133,20 @@ def test_interpreter_is_assigned_and_never_double_booked() -> None:
 
 def test_existing_meetings_stay_and_block_their_slots() -> None:
     event = Event(days=(WINTER,))
-    companies = {"cn": company("cn", "Asia/Shanghai"), "pl": company("pl", "Europe/Warsaw"),
-                 "ro": company("ro", "Europe/Bucharest")}
-    existing = [Meeting(9, "cn", "ro", datetime(2026, 1, 13, 8, tzinfo=UTC),
-                        datetime(2026, 1, 13, 8, 30, tzinfo=UTC))]
+    companies = {
+        "cn": company("cn", "Asia/Shanghai"),
+        "pl": company("pl", "Europe/Warsaw"),
+        "ro": company("ro", "Europe/Bucharest"),
+    }
+    existing = [
+        Meeting(
+            9,
+            "cn",
+            "ro",
+            datetime(2026, 1, 13, 8, tzinfo=UTC),
+            datetime(2026, 1, 13, 8, 30, tzinfo=UTC),
+        )
+    ]
     requests = [BatchRequest(1, "cn", "pl")]
     result = schedule_batch(event, companies, requests, existing, now=NOW)
     check(event, companies, requests, existing, result)
@@ -136,9 +155,11 @@ def test_existing_meetings_stay_and_block_their_slots() -> None:
 
 def test_scarce_requests_go_first_so_everyone_fits() -> None:
     event = Event(days=(WINTER,))
-    companies = {"cn": company("cn", "Asia/Shanghai"), "pl": company("pl", "Europe/Warsaw"),
-                 "narrow": company("narrow", "Europe/Warsaw", hours_start=time(9),
-                                   hours_end=time(9, 30))}
+    companies = {
+        "cn": company("cn", "Asia/Shanghai"),
+        "pl": company("pl", "Europe/Warsaw"),
+        "narrow": company("narrow", "Europe/Warsaw", hours_start=time(9), hours_end=time(9, 30)),
+    }
     # "narrow" can only meet at 08:00 UTC; "pl" can meet any time 08-10.
     requests = [BatchRequest(1, "cn", "pl"), BatchRequest(2, "cn", "narrow")]
     result = schedule_batch(event, companies, requests, now=NOW)
@@ -151,8 +172,9 @@ def test_unknown_company_is_an_error() -> None:
 
 
 @st.composite
-def instance(draw: st.DrawFn) -> tuple[Event, dict[str, Company], list[BatchRequest],
-                                       list[Meeting], list[Interpreter]]:
+def instance(
+    draw: st.DrawFn,
+) -> tuple[Event, dict[str, Company], list[BatchRequest], list[Meeting], list[Interpreter]]:
     days = tuple(draw(st.lists(st.sampled_from(DST_DAYS), min_size=1, max_size=2, unique=True)))
     event = Event(days=days, max_meetings_per_day=draw(st.integers(1, 6)))
     n = draw(st.integers(2, 10))
@@ -162,22 +184,40 @@ def instance(draw: st.DrawFn) -> tuple[Event, dict[str, Company], list[BatchRequ
         h0 = draw(st.integers(7, 10))
         blocked = ()
         if draw(st.booleans()):
-            start = datetime.combine(draw(st.sampled_from(days)), time(draw(st.integers(0, 20))),
-                                     UTC)
+            start = datetime.combine(
+                draw(st.sampled_from(days)), time(draw(st.integers(0, 20))), UTC
+            )
             blocked = ((start, start + timedelta(hours=1)),)
-        companies[f"c{k}"] = company(f"c{k}", tz, hours_start=time(h0),
-                                     hours_end=time(draw(st.integers(h0 + 2, 19))),
-                                     blocked=blocked, languages=(("zh",) if k % 2 == 0 else ("pl",)))
+        companies[f"c{k}"] = company(
+            f"c{k}",
+            tz,
+            hours_start=time(h0),
+            hours_end=time(draw(st.integers(h0 + 2, 19))),
+            blocked=blocked,
+            languages=(("zh",) if k % 2 == 0 else ("pl",)),
+        )
     ids = sorted(companies)
-    pairs = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(
-        lambda p: p[0] != p[1]), max_size=25))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1]),
+            max_size=25,
+        )
+    )
     requests = [BatchRequest(k, x, y, draw(st.booleans())) for k, (x, y) in enumerate(pairs)]
     existing = []
     for k in range(draw(st.integers(0, 3))):
         x, y = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
         start = datetime.combine(draw(st.sampled_from(days)), time(draw(st.integers(0, 20))), UTC)
-        existing.append(Meeting(-k, x, y, start, start + timedelta(minutes=30),
-                                interpreter_id=draw(st.sampled_from([None, "i0"]))))
+        existing.append(
+            Meeting(
+                -k,
+                x,
+                y,
+                start,
+                start + timedelta(minutes=30),
+                interpreter_id=draw(st.sampled_from([None, "i0"])),
+            )
+        )
     pool = [Interpreter(f"i{k}", "x", (("zh", "pl"),)) for k in range(draw(st.integers(0, 2)))]
     return event, companies, requests, existing, pool
 
@@ -192,8 +232,7 @@ def test_batch_never_breaks_a_rule_and_stays_under_the_bound(
     result = schedule_batch(event, companies, requests, existing, pool, now=NOW)
     clean = _consistent(existing)
     check(event, companies, requests, existing if clean else [], result)
-    assert len(result.assigned) <= upper_bound(event, companies, requests, existing, pool,
-                                               now=NOW)
+    assert len(result.assigned) <= upper_bound(event, companies, requests, existing, pool, now=NOW)
 
 
 def _consistent(existing: list[Meeting]) -> bool:
@@ -202,7 +241,10 @@ def _consistent(existing: list[Meeting]) -> bool:
         for x in (m.company_a, m.company_b, "i:" + (m.interpreter_id or "")):
             if x == "i:":
                 continue
-            if any(o.start < m.end and m.start < o.end for o in seen[x]) or m.company_a == m.company_b:
+            if (
+                any(o.start < m.end and m.start < o.end for o in seen[x])
+                or m.company_a == m.company_b
+            ):
                 return False
             seen[x].append(m)
     return True
@@ -222,8 +264,11 @@ def test_upper_bound_is_at_least_the_exact_optimum(
     result = schedule_batch(event, companies, requests, existing, pool, now=NOW)
     optimum, proven = model.cp_sat(result, 10.0)
     assert proven
-    assert len(result.assigned) <= optimum <= upper_bound(event, companies, requests, existing,
-                                                          pool, now=NOW)
+    assert (
+        len(result.assigned)
+        <= optimum
+        <= upper_bound(event, companies, requests, existing, pool, now=NOW)
+    )
     # Every bound on its own, the Lagrangian one pushed hard (from a poor aim too), and the LP.
     inst = _instance(event, companies, requests, existing, pool, NOW, DEFAULT_BREAK_RULE)
     for iterations, known in ((400, 0), (200, 1)):
@@ -249,12 +294,18 @@ def test_lagrangian_bound_is_tight_where_time_is_scarce() -> None:
 def test_repair_moves_meetings_to_make_room() -> None:
     """Greedy order can block a pair; the repair moves a meeting so that all three fit."""
     event = Event(days=(WINTER,))
-    companies = {"cn": company("cn", "Asia/Shanghai"), "cn2": company("cn2", "Asia/Shanghai"),
-                 "pl": company("pl", "Europe/Warsaw"),
-                 "narrow": company("narrow", "Europe/Warsaw", hours_start=time(9),
-                                   hours_end=time(10))}
-    requests = [BatchRequest(1, "cn", "narrow"), BatchRequest(2, "cn2", "narrow"),
-                BatchRequest(3, "cn", "pl"), BatchRequest(4, "cn2", "pl")]
+    companies = {
+        "cn": company("cn", "Asia/Shanghai"),
+        "cn2": company("cn2", "Asia/Shanghai"),
+        "pl": company("pl", "Europe/Warsaw"),
+        "narrow": company("narrow", "Europe/Warsaw", hours_start=time(9), hours_end=time(10)),
+    }
+    requests = [
+        BatchRequest(1, "cn", "narrow"),
+        BatchRequest(2, "cn2", "narrow"),
+        BatchRequest(3, "cn", "pl"),
+        BatchRequest(4, "cn2", "pl"),
+    ]
     result = schedule_batch(event, companies, requests, now=NOW)
     check(event, companies, requests, [], result)
     assert len(result.assigned) == 4 == upper_bound(event, companies, requests, now=NOW)

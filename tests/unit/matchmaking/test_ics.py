@@ -17,8 +17,12 @@ STAMP = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def sample(**kw: object) -> Meeting:
-    base: dict[str, object] = {"video_link": "https://meet.jit.si/matchbot-abc", "sequence": 2,
-                               "uid": "meeting-42@matchbot", "id": 42}
+    base: dict[str, object] = {
+        "video_link": "https://meet.jit.si/matchbot-abc",
+        "sequence": 2,
+        "uid": "meeting-42@matchbot",
+        "id": 42,
+    }
     base.update(kw)
     return Meeting(7, "cn1", "pl1", START, END, **base)  # type: ignore[arg-type]
 
@@ -28,8 +32,14 @@ def parse(data: bytes) -> icalendar.Calendar:
 
 
 def test_invitation_has_the_fields_calendar_clients_need() -> None:
-    data = meeting_to_ics(sample(), "Matchbot", [("Wang Li", "li@example.cn"), ("Anna", None)],
-                          "Meeting: Wang Li / Anna", "Talk about pumps", now=STAMP)
+    data = meeting_to_ics(
+        sample(),
+        "Matchbot",
+        [("Wang Li", "li@example.cn"), ("Anna", None)],
+        "Meeting: Wang Li / Anna",
+        "Talk about pumps",
+        now=STAMP,
+    )
     cal = parse(data)
     assert cal["METHOD"] == "REQUEST" and "matchbot" in str(cal["PRODID"])
     (event,) = cal.walk("VEVENT")
@@ -48,8 +58,7 @@ def test_invitation_has_the_fields_calendar_clients_need() -> None:
 
 
 def test_cancellation_keeps_the_uid() -> None:
-    data = meeting_to_ics(sample(sequence=3), "Matchbot", [], "x", "", method="CANCEL",
-                          now=STAMP)
+    data = meeting_to_ics(sample(sequence=3), "Matchbot", [], "x", "", method="CANCEL", now=STAMP)
     cal = parse(data)
     (event,) = cal.walk("VEVENT")
     assert cal["METHOD"] == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
@@ -63,8 +72,9 @@ def test_uid_falls_back_to_the_meeting_id() -> None:
 
 def test_special_characters_round_trip_and_lines_fold_at_75_octets() -> None:
     text = "Pompy, zawory; ciśnienie \\ 压力泵\n第二行 " + "长" * 60
-    data = meeting_to_ics(sample(), "Org; Ltd, \"X\"", [("Łukasz, Sp. z o.o.", None)], text,
-                          text, now=STAMP)
+    data = meeting_to_ics(
+        sample(), 'Org; Ltd, "X"', [("Łukasz, Sp. z o.o.", None)], text, text, now=STAMP
+    )
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     assert b"\n" not in data.replace(b"\r\n", b"")
     data.decode("utf-8")  # folding never splits a character

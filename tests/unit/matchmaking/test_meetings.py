@@ -19,8 +19,9 @@ async def _world(**event_kw):
     world = make_world()
     if event_kw:
         start = (world.clock.now() + timedelta(days=2)).date()
-        world = make_world(Event(days=(start, start + timedelta(days=1)), **event_kw),
-                           now=world.clock.now())
+        world = make_world(
+            Event(days=(start, start + timedelta(days=1)), **event_kw), now=world.clock.now()
+        )
     cn = make_company("cn-1", "CN", languages=("zh_Hans", "en"), locale="zh_Hans")
     pl = make_company("pl-1", "PL", languages=("pl", "en"), locale="pl")
     for c in (cn, pl):
@@ -98,8 +99,11 @@ async def test_proposals_fit_both_business_days_and_booking_is_exclusive() -> No
     assert {n.company_id for n in notices} == {cn.id, pl.id}
     assert meeting.video_link.startswith("https://")
     keys = {j.key for j in world.jobs.pending()}
-    assert {f"meeting:{meeting.id}:remind24", f"meeting:{meeting.id}:remind15",
-            f"meeting:{meeting.id}:held"} <= keys
+    assert {
+        f"meeting:{meeting.id}:remind24",
+        f"meeting:{meeting.id}:remind15",
+        f"meeting:{meeting.id}:held",
+    } <= keys
     with pytest.raises(ConflictError):
         await world.services.meetings.book(request.id, proposals[0].start, pl.id)
 
@@ -155,8 +159,10 @@ async def test_interpreter_pool_limits_slots_when_no_common_language() -> None:
     day = world.services.event.days[0]
     from datetime import UTC, datetime
 
-    window = (datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=8),
-              datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9))
+    window = (
+        datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=8),
+        datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9),
+    )
     await world.interpreters.upsert(Interpreter("i1", "Li", (("zh", "hr"),), (window,)))
     proposals = await world.services.meetings.propose(request.id, zh.id)
     assert proposals
@@ -171,7 +177,9 @@ async def test_attendance_and_outcomes_feed_reliability_and_follow_up() -> None:
     world.clock.current = meeting.end + timedelta(hours=1, minutes=1)
     notices = await world.services.jobs.run_due()
     assert {(n.kind, n.company_id) for n in notices} >= {
-        (NoticeKind.ASK_HELD, cn.id), (NoticeKind.ASK_HELD, pl.id)}
+        (NoticeKind.ASK_HELD, cn.id),
+        (NoticeKind.ASK_HELD, pl.id),
+    }
     asked = await world.services.meetings.record_attendance(meeting.id, cn.id, "yes")
     assert asked[0].kind is NoticeKind.ASK_OUTCOME
     await world.services.meetings.record_outcome(meeting.id, cn.id, OutcomeKind.FOLLOW_UP)

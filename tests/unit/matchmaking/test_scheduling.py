@@ -23,8 +23,15 @@ from matchmaking.scheduling import (
 WINTER = date(2026, 1, 13)
 SUMMER = date(2026, 6, 16)
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-CEE_ZONES = ("Europe/Warsaw", "Europe/Bucharest", "Europe/Athens", "Europe/Budapest",
-             "Europe/Tallinn", "Europe/Belgrade", "Europe/Sofia")
+CEE_ZONES = (
+    "Europe/Warsaw",
+    "Europe/Bucharest",
+    "Europe/Athens",
+    "Europe/Budapest",
+    "Europe/Tallinn",
+    "Europe/Belgrade",
+    "Europe/Sofia",
+)
 # Event days around the last Sundays of March (29th) and October (25th) 2026.
 DST_DAYS = {
     "march": (date(2026, 3, 27), date(2026, 3, 29), date(2026, 3, 30)),
@@ -67,8 +74,12 @@ def test_overlap_changes_across_the_october_clock_change() -> None:
 def test_winter_proposals_are_16_to_18_in_beijing_and_9_to_11_in_warsaw() -> None:
     event = Event(days=(WINTER,))
     proposals = propose_slots(event, beijing(), warsaw(), [], [], now=NOW, count=10)
-    assert {p.start for p in proposals} == {at(WINTER, 8), at(WINTER, 8, 30), at(WINTER, 9),
-                                            at(WINTER, 9, 30)}
+    assert {p.start for p in proposals} == {
+        at(WINTER, 8),
+        at(WINTER, 8, 30),
+        at(WINTER, 9),
+        at(WINTER, 9, 30),
+    }
     best = proposals[0].start
     assert best in (at(WINTER, 8, 30), at(WINTER, 9))  # the middle of the window, not an edge
     local = best.astimezone(ZoneInfo("Asia/Shanghai"))
@@ -110,13 +121,18 @@ def test_daily_limit_is_counted_per_local_day() -> None:
 def test_break_after_four_back_to_back_meetings() -> None:
     event = Event(days=(SUMMER,))
     busy = [meeting("cn", "x", at(SUMMER, 7) + timedelta(minutes=30 * k)) for k in range(4)]
-    starts = {p.start for p in propose_slots(event, beijing(), warsaw(), busy, [], now=NOW,
-                                             count=10)}
+    starts = {
+        p.start for p in propose_slots(event, beijing(), warsaw(), busy, [], now=NOW, count=10)
+    }
     assert at(SUMMER, 9) not in starts and at(SUMMER, 6, 30) not in starts
     assert at(SUMMER, 9, 30) in starts
     relaxed = BreakRule(max_back_to_back=5)
-    starts = {p.start for p in propose_slots(event, beijing(), warsaw(), busy, [], now=NOW,
-                                             count=10, rule=relaxed)}
+    starts = {
+        p.start
+        for p in propose_slots(
+            event, beijing(), warsaw(), busy, [], now=NOW, count=10, rule=relaxed
+        )
+    }
     assert at(SUMMER, 9) in starts
 
 
@@ -124,14 +140,27 @@ def test_interpreter_must_cover_the_languages_and_be_free() -> None:
     event = Event(days=(WINTER,))
     a, b = beijing(languages=("zh_Hans",)), warsaw(languages=("pl",))
     wrong = Interpreter("i0", "Anna", (("zh", "ro"),))
-    right = Interpreter("i1", "Li", (("pl", "zh_Hans"),),
-                        available=((at(WINTER, 8), at(WINTER, 9)),))
+    right = Interpreter(
+        "i1", "Li", (("pl", "zh_Hans"),), available=((at(WINTER, 8), at(WINTER, 9)),)
+    )
     taken = [meeting("p", "q", at(WINTER, 8), interpreter_id="i1")]
-    proposals = propose_slots(event, a, b, [], [], interpreters=[wrong, right],
-                              interpreter_busy=taken, need_interpreter=True, now=NOW, count=5)
+    proposals = propose_slots(
+        event,
+        a,
+        b,
+        [],
+        [],
+        interpreters=[wrong, right],
+        interpreter_busy=taken,
+        need_interpreter=True,
+        now=NOW,
+        count=5,
+    )
     assert [(p.start, p.interpreter_id) for p in proposals] == [(at(WINTER, 8, 30), "i1")]
-    assert propose_slots(event, a, b, [], [], interpreters=[wrong], need_interpreter=True,
-                         now=NOW) == []
+    assert (
+        propose_slots(event, a, b, [], [], interpreters=[wrong], need_interpreter=True, now=NOW)
+        == []
+    )
 
 
 def test_validate_slot_names_each_problem() -> None:
@@ -144,19 +173,29 @@ def test_validate_slot_names_each_problem() -> None:
     taken = [meeting("pl", "x", at(WINTER, 8, 15))]
     clash = validate_slot(event, a, b, at(WINTER, 8), at(WINTER, 8, 30), [], taken, now=NOW)
     assert [(p.issue, p.who) for p in clash] == [(SlotIssue.DOUBLE_BOOKED, "pl")]
-    past = validate_slot(event, a, b, at(WINTER, 8), at(WINTER, 8, 30), [], [],
-                         now=at(WINTER, 9))
+    past = validate_slot(event, a, b, at(WINTER, 8), at(WINTER, 8, 30), [], [], now=at(WINTER, 9))
     assert [p.issue for p in past] == [SlotIssue.PAST]
-    assert not fits(event, a, b, at(WINTER, 8), at(WINTER, 8, 30), [], [], now=NOW,
-                    need_interpreter=True)
+    assert not fits(
+        event, a, b, at(WINTER, 8), at(WINTER, 8, 30), [], [], now=NOW, need_interpreter=True
+    )
 
 
 def test_company_hours_override_the_event_default() -> None:
     event = Event(days=(WINTER,))
     av = availability(event, warsaw(hours_start=time(10), hours_end=time(12)))
     assert [(w.start, w.end) for w in av.windows] == [(at(WINTER, 9), at(WINTER, 11))]
-    assert propose_slots(event, beijing(), warsaw(hours_start=time(10), hours_end=time(12)),
-                         [], [], now=NOW, count=5)[0].start.hour == 9
+    assert (
+        propose_slots(
+            event,
+            beijing(),
+            warsaw(hours_start=time(10), hours_end=time(12)),
+            [],
+            [],
+            now=NOW,
+            count=5,
+        )[0].start.hour
+        == 9
+    )
 
 
 # Property: across DST changes, random companies and busy meetings, every proposal is valid.
@@ -168,15 +207,24 @@ hours = st.tuples(st.integers(6, 11), st.integers(14, 21))
 @st.composite
 def scenario(draw: st.DrawFn) -> tuple[Event, Company, Company, list[Meeting], list[Meeting]]:
     days = DST_DAYS[draw(st.sampled_from(sorted(DST_DAYS)))]
-    event = Event(days=tuple(draw(st.lists(st.sampled_from(days), min_size=1, max_size=3,
-                                           unique=True))),
-                  max_meetings_per_day=draw(st.integers(1, 8)))
+    event = Event(
+        days=tuple(draw(st.lists(st.sampled_from(days), min_size=1, max_size=3, unique=True))),
+        max_meetings_per_day=draw(st.integers(1, 8)),
+    )
     companies = []
     for k, tz in enumerate(("Asia/Shanghai", draw(zones))):
         h0, h1 = draw(hours)
-        companies.append(Company(id=f"c{k}", name="x", country="CN" if k == 0 else "PL",
-                                 timezone=tz, hours_start=time(h0), hours_end=time(h1),
-                                 max_meetings_per_day=draw(st.none() | st.integers(1, 6))))
+        companies.append(
+            Company(
+                id=f"c{k}",
+                name="x",
+                country="CN" if k == 0 else "PL",
+                timezone=tz,
+                hours_start=time(h0),
+                hours_end=time(h1),
+                max_meetings_per_day=draw(st.none() | st.integers(1, 6)),
+            )
+        )
     busy: list[list[Meeting]] = [[], []]
     for k in range(2):
         for _ in range(draw(st.integers(0, 8))):
@@ -186,8 +234,9 @@ def scenario(draw: st.DrawFn) -> tuple[Event, Company, Company, list[Meeting], l
     return event, companies[0], companies[1], busy[0], busy[1]
 
 
-def _violations(event: Event, company: Company, busy: list[Meeting], start: datetime,
-                end: datetime) -> list[str]:
+def _violations(
+    event: Event, company: Company, busy: list[Meeting], start: datetime, end: datetime
+) -> list[str]:
     """Check one side independently of the code under test."""
     tz = ZoneInfo(company.timezone)
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)

@@ -1,4 +1,3 @@
-
 import pytest
 
 from matchmaking.errors import NotFoundError

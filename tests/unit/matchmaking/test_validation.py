@@ -27,7 +27,9 @@ def test_name_is_cleaned_and_bounded() -> None:
     assert err.value.params["length"] == 201
 
 
-@pytest.mark.parametrize(("raw", "code"), [("cn", "CN"), (" pl ", "PL"), ("UK", "GB"), ("EL", "GR")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("cn", "CN"), (" pl ", "PL"), ("UK", "GB"), ("EL", "GR")]
+)
 def test_country_codes_are_normalized(raw: str, code: str) -> None:
     assert validate_country(raw) == code
 
