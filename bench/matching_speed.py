@@ -50,6 +50,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+"""Where generated vectors are cached and the indexes built (not committed)."""
 
 from embeddings.encoders import BundledEncoder  # noqa: E402
 from embeddings.index_store import MAX_SENTENCES_PER_TEXT  # noqa: E402
@@ -122,7 +124,7 @@ def base_vectors() -> tuple[np.ndarray, np.ndarray]:
     sentences = base_sentences()
     passages, needs = generated_texts()
     digest = hashlib.sha256("\n".join(sentences + ["--"] + passages + ["--"] + needs).encode())
-    cache = ROOT / "bench" / "out" / f"base_vectors_{digest.hexdigest()[:12]}.npz"
+    cache = OUT / f"base_vectors_{digest.hexdigest()[:12]}.npz"
     if cache.exists():
         stored = np.load(cache)
         print(
@@ -132,7 +134,7 @@ def base_vectors() -> tuple[np.ndarray, np.ndarray]:
     encoder = BundledEncoder(threads=2)
     t = time.perf_counter()
     old = hashlib.sha256("\n".join(sentences).encode()).hexdigest()[:12]
-    old_cache = ROOT / "bench" / "out" / f"base_vectors_{old}.npz"
+    old_cache = OUT / f"base_vectors_{old}.npz"
     if old_cache.exists():
         stored = np.load(old_cache)
         dev_q, dev_p = stored["q"], stored["p"]
@@ -376,7 +378,7 @@ class CompanyTemplates:
         digest = hashlib.sha256(
             "\n".join([*table["need"], "--", *table["offer"]]).encode()
         ).hexdigest()[:12]
-        cache = ROOT / "bench" / "out" / f"company_sentences_{digest}.npz"
+        cache = OUT / f"company_sentences_{digest}.npz"
         if cache.exists():
             stored = np.load(cache)
             self.base = {"need": stored["need"], "offer": stored["offer"]}
@@ -423,7 +425,7 @@ class Population:
             tag = f"structured_{len(templates.templates)}_{len(templates.base['offer'])}"
         else:
             tag = f"{len(base_p)}_{len(pairs)}"
-        cache = ROOT / "bench" / "out" / f"companies_{companies}_{tag}"
+        cache = OUT / f"companies_{companies}_{tag}"
         self.companies = companies
         if (cache / "need.npy").exists():
             self.counts = {s: np.load(cache / f"{s}_counts.npy") for s in ("need", "offer")}
@@ -749,7 +751,7 @@ def bench_companies(
     for v, name in enumerate(variants):
         kind, params = VARIANTS[name]
         for threads in build_threads if v == 0 else build_threads[:1]:
-            folder = Path(tempfile.mkdtemp(prefix=f"speed_{name}_", dir=ROOT / "bench" / "out"))
+            folder = Path(tempfile.mkdtemp(prefix=f"speed_{name}_", dir=OUT))
             limits = {"flat": (10**12, 10**12), "ivfpq": (0, 0)}[kind]
             store = IndexStore(folder, "bench", DIM, *limits)
             for side in ("need", "offer"):
