@@ -102,6 +102,11 @@ then offer, and the reverse; query/passage, passage/passage, query/query roles) 
 first and the other 6 confuse neighbouring supply chains (e.g. a Macedonian cable-harness maker);
 all but one partner are in the top 5.
 
+Later still (2026-11-25 evening), not kept: dividing the centered vectors by a power of their norm
+(`norm ** g`, g 0-0.9) instead of re-normalizing them, so generic short texts near the mean
+score lower: g 0.25-0.9 change nothing (the residual norms hardly vary), g 0 reads 0.886 (0.91 /
+0.86) but r@5 0.977.
+
 Small events: the dev set's random sub-events of 4-14 companies ranked the partner first 0.25-0.92
 of the time when texts were not centered below 8 per side (raw cosine is near chance) and
 0.69-0.92 with full centering from 2 texts (the side mean of 5 texts holds the partner's own
