@@ -141,9 +141,11 @@ def import_(
     from bot.operations import import_companies
 
     report = _run(lambda: import_companies(settings, file))
-    for rej in report.rejected:
-        ident = f" ({rej.company_id})" if rej.company_id else ""
-        line = f"rejected row {rej.row}{ident}: {rej.reason}"
+    lines = [
+        f"rejected row {rej.row}{f' ({rej.company_id})' if rej.company_id else ''}: {rej.reason}"
+        for rej in report.rejected
+    ] + [f"note on row {n.row} ({n.company_id}): {n.note}" for n in report.notes]
+    for line in lines:
         typer.echo(line.encode("utf-8", "backslashreplace").decode("utf-8"))
     typer.echo(f"{report.added} added, {report.updated} updated, {len(report.rejected)} rejected")
     if report.added + report.updated == 0:

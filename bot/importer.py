@@ -1,7 +1,9 @@
 """Read companies from a CSV or JSONL file, row by row, keeping the good rows.
 
 Each bad row is named with the reason (missing name, unknown country, empty texts, text too long,
-invalid UTF-8, ...) and the rest is imported.
+invalid UTF-8, ...) and the rest is imported. A field that only describes the company (languages,
+profile type) never loses a row: an unreadable value falls back to a default, and the row is
+named in `ParsedFile.notes`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from matchmaking.countries import default_timezone, get_country
 from matchmaking.errors import ValidationError
-from matchmaking.models import Company, CompanyStatus, Section
+from matchmaking.models import Company, CompanyStatus, ProfileType, Section
 from matchmaking.validation import (
     parse_languages,
     parse_profile_type,
@@ -58,11 +60,21 @@ class RejectedRow:
 
 
 @dataclass(slots=True)
+class RowNote:
+    """A row that was imported with a value replaced by its default."""
+
+    row: int
+    company_id: str
+    note: str
+
+
+@dataclass(slots=True)
 class ParsedFile:
-    """The companies read from a file and the rows rejected on the way."""
+    """The companies read from a file, the rows rejected and the rows imported with a note."""
 
     companies: list[tuple[int, Company]] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
+    notes: list[RowNote] = field(default_factory=list)
     rows: int = 0
 
 
@@ -150,14 +162,33 @@ def _languages_or_none(value: Any) -> tuple[str, ...]:
         return ()
 
 
+def _profile_type_or_default(value: str, notes: list[str]) -> ProfileType:
+    """Parse a profile type; an unknown one becomes a business offer, with a note."""
+    try:
+        return parse_profile_type(value)
+    except ValidationError as exc:
+        notes.append(f"{exc.render()} Imported as business_offer.")
+        return ProfileType.BUSINESS_OFFER
+
+
 def company_from_row(
-    raw: dict[str, Any], sections: tuple[Section, ...], event_code: str = ""
+    raw: dict[str, Any],
+    sections: tuple[Section, ...],
+    event_code: str = "",
+    notes: list[str] | None = None,
 ) -> Company:
     """Build a validated company from one row of an import file.
+
+    Args:
+        raw: The row, keys normalized.
+        sections: The event's sections.
+        event_code: The event the company joins.
+        notes: Gets a line for each value replaced by its default.
 
     Raises:
         ValidationError: With the first problem of the row.
     """
+    notes = [] if notes is None else notes
     for key, value in raw.items():
         if isinstance(value, str) and _has_bad_bytes(value):
             raise ValidationError("The field {field} is not valid UTF-8.", field=key)
@@ -183,7 +214,7 @@ def company_from_row(
         locale=languages[0],
         timezone=validate_timezone(tz) if tz.strip() else default_timezone(country),
         section=parse_section(sector, sections) or sector.strip().lower()[:40],
-        profile_type=parse_profile_type(_field(raw, "profile_type")),
+        profile_type=_profile_type_or_default(_field(raw, "profile_type"), notes),
         size=parse_size(_field(raw, "size")),
         website=validate_website(_field(raw, "website")),
         contact=validate_contact(_field(raw, "contact")),
@@ -211,8 +242,9 @@ def parse_company_file(
         if raw is None:
             result.rejected.append(RejectedRow(row_no, rid, problem))
             continue
+        notes: list[str] = []
         try:
-            company = company_from_row(raw, sections, event_code)
+            company = company_from_row(raw, sections, event_code, notes)
         except ValidationError as exc:
             result.rejected.append(RejectedRow(row_no, rid, exc.render()))
             continue
@@ -227,4 +259,5 @@ def parse_company_file(
             continue
         seen[company.id] = row_no
         result.companies.append((row_no, company))
+        result.notes.extend(RowNote(row_no, company.id, note) for note in notes)
     return result

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.importer import RejectedRow, parse_company_file
+from bot.importer import RejectedRow, RowNote, parse_company_file
 from matchmaking.countries import get_country
 from matchmaking.errors import NotFoundError
 from matchmaking.models import Interpreter, MatchSuggestion
@@ -42,13 +42,14 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    notes: list[RowNote] = field(default_factory=list)
 
 
 async def import_companies(settings: Settings, path: Path) -> ImportReport:
     """Validate, store, embed and index the companies of a file."""
     app = build_app(settings)
     parsed = parse_company_file(path, app.event.sections, app.event.code)
-    report = ImportReport(rejected=parsed.rejected)
+    report = ImportReport(rejected=parsed.rejected, notes=parsed.notes)
     if not parsed.companies:
         return report
     await app.start(with_dialog=False)

@@ -271,3 +271,15 @@ def test_removed_company_is_gone_from_every_later_suggestion(
     rebuilt = matchbot("reindex", env=own)
     assert rebuilt.returncode == 0 and "reindexed 4 companies" in rebuilt.stdout
     assert partners("cn-food")[0] == "hu-wine"
+
+
+def test_import_names_a_replaced_value_and_keeps_the_row(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data")}
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({**ROWS[2], "profile_type": "buyer"}, ensure_ascii=False), "utf-8")
+    result = matchbot("import", str(path), env=own)
+    assert result.returncode == 0, result.stderr
+    assert "note on row 1 (pl-honey): Unknown profile type buyer" in result.stdout
+    assert "1 added, 0 updated, 0 rejected" in result.stdout

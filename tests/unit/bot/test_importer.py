@@ -93,3 +93,19 @@ def test_language_names_and_unknown_languages_do_not_lose_the_row(tmp_path: Path
     parsed = parse_company_file(_write_jsonl(tmp_path / "c.jsonl", rows), DEFAULT_SECTIONS)
     assert not parsed.rejected
     assert [c.languages for _, c in parsed.companies] == [("hr",), ("hr",)]
+
+
+def test_unknown_profile_type_keeps_the_row_with_a_note(tmp_path: Path) -> None:
+    rows = [
+        {**GOOD, "id": "a", "profile_type": "buyer"},
+        {**GOOD, "id": "b", "profile_type": "business request"},
+    ]
+    parsed = parse_company_file(_write_jsonl(tmp_path / "c.jsonl", rows), DEFAULT_SECTIONS)
+    assert not parsed.rejected
+    assert [c.profile_type for _, c in parsed.companies] == [
+        ProfileType.BUSINESS_OFFER,
+        ProfileType.BUSINESS_REQUEST,
+    ]
+    assert [(n.row, n.company_id) for n in parsed.notes] == [(1, "a")]
+    assert "Unknown profile type buyer" in parsed.notes[0].note
+    assert "Imported as business_offer" in parsed.notes[0].note
