@@ -154,11 +154,12 @@ def _field(raw: dict[str, Any], name: str) -> str:
     return str(value)
 
 
-def _languages_or_none(value: Any) -> tuple[str, ...]:
-    """Parse languages; an unreadable value falls back to the country's language (not fatal)."""
+def _languages_or_none(value: Any, notes: list[str]) -> tuple[str, ...]:
+    """Parse languages; an unreadable value is left out, with a note (the row is kept)."""
     try:
         return parse_languages(value if isinstance(value, (list, tuple)) else str(value))
-    except ValidationError:
+    except ValidationError as exc:
+        notes.append(f"{exc.render()} Left out.")
         return ()
 
 
@@ -196,8 +197,8 @@ def company_from_row(
     name = validate_name(_field(raw, "name"))
     country = validate_country(_field(raw, "country"))
     offer, need = validate_offer_and_need(_field(raw, "offer"), _field(raw, "need"))
-    language = _languages_or_none(_field(raw, "language"))
-    spoken = _languages_or_none(raw.get("languages") or "")
+    language = _languages_or_none(_field(raw, "language"), notes)
+    spoken = _languages_or_none(raw.get("languages") or "", notes)
     languages = tuple(dict.fromkeys(language + spoken))
     if not languages:
         languages = get_country(country).languages[:1] or ("en",)

@@ -93,6 +93,7 @@ def test_language_names_and_unknown_languages_do_not_lose_the_row(tmp_path: Path
     parsed = parse_company_file(_write_jsonl(tmp_path / "c.jsonl", rows), DEFAULT_SECTIONS)
     assert not parsed.rejected
     assert [c.languages for _, c in parsed.companies] == [("hr",), ("hr",)]
+    assert [(n.company_id, "Left out" in n.note) for n in parsed.notes] == [("b", True)]
 
 
 def test_unknown_profile_type_keeps_the_row_with_a_note(tmp_path: Path) -> None:
