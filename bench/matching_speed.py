@@ -3,9 +3,11 @@
 Run: `python bench/matching_speed.py [--quick] [--sizes 10000,100000] [--probes 8,16,32]`, or the
 company-level scenario `python bench/matching_speed.py --companies 100000,1000000 --variants
 pq48,pq48sq8 --k-sent 100,200 [--rerank 0,4] [--k-cap 3200] [--build-threads 1,2]
-[--population companies|sentences] [--joint 600,1000]`: exact company ranking (both directions)
-vs the index store's candidates + exact re-scoring (per direction, or with `--joint` the joint
-multi-index's, `IndexStore.joint_candidates`, at these candidate targets); generated vectors cached in bench/out (6 GB at 1M). With
+[--population companies|sentences] [--joint 600,1000] [--joint-k 50]`: exact company ranking
+(both directions) vs the index store's candidates + exact re-scoring (per direction, or with
+`--joint` the joint multi-index's, `IndexStore.joint_candidates`, at these candidate targets,
+with `--joint-k` also together with each direction's k nearest sentences); generated vectors
+cached in bench/out (6 GB at 1M). With
 `--population companies` (default) every company replicates one real company of the dev set or
 the demo generator (50 seeds, 14 704 companies): its need sentences (query role) and offer
 sentences (passage role) are copied together, each with its own noise, so a company stays one
@@ -594,12 +596,23 @@ def suggest(store: Any, pop: Population, company: int, k_sent: int, rerank: int 
     return slots[np.argsort(-total, kind="stable")[:10]].tolist()
 
 
-def suggest_joint(store: Any, pop: Population, company: int, target: int) -> list[int]:
+def suggest_joint(
+    store: Any, pop: Population, company: int, target: int, k_sent: int = 0
+) -> list[int]:
     """Company suggestion through the joint multi-index (`IndexStore.joint_candidates`): about
     `target` companies filed under the best (offer cell, need cell) pairs, scored exactly from
-    the stored vectors (best need->offer plus best offer->need), top 10."""
+    the stored vectors (best need->offer plus best offer->need), top 10. With `k_sent`, the
+    owners of each direction's `k_sent` nearest sentences are scored too (what the engine does)."""
     needs, offers = pop.rows("need", company), pop.rows("offer", company)
     slots = store.joint_candidates(needs, offers, target)
+    if k_sent:
+        slots = np.union1d(
+            slots,
+            np.union1d(
+                store.candidate_slots("offer", needs, k_sent),
+                store.candidate_slots("need", offers, k_sent),
+            ),
+        )
     slots = slots[slots != company]
     total = store.best_scores("offer", needs, slots) + store.best_scores("need", offers, slots)
     return slots[np.argsort(-total, kind="stable")[:10]].tolist()
@@ -697,6 +710,7 @@ def bench_companies(
     reranks: Sequence[int] = (0,),
     templates: CompanyTemplates | None = None,
     joints: Sequence[int] = (),
+    joint_ks: Sequence[int] = (),
 ) -> None:
     """Print exact vs approximate company suggestion latency, recall, memory and build time.
 
@@ -806,6 +820,12 @@ def bench_companies(
                     lambda c, s=store, n=target: suggest_joint(s, pop, c, n),
                     None,
                 )
+                for k in joint_ks:
+                    row_of.measure(
+                        f"{label} joint {target} + k={k}",
+                        lambda c, s=store, n=target, k=k: suggest_joint(s, pop, c, n, k),
+                        None,
+                    )
             for k_cap in k_caps:
                 with threadpool_limits(1):
                     times, found, stops = [], [], []
@@ -980,6 +1000,11 @@ def main() -> None:
         help="also time the joint multi-index with these candidate targets, e.g. 300,600,1000",
     )
     parser.add_argument(
+        "--joint-k",
+        default="",
+        help="also time each joint target together with each direction's k nearest sentences",
+    )
+    parser.add_argument(
         "--k-cap", default="", help="also time the bounded stopping rule up to these k, e.g. 800"
     )
     args = parser.parse_args()
@@ -1013,6 +1038,7 @@ def main() -> None:
                 [int(r) for r in args.rerank.split(",")],
                 templates,
                 [int(t) for t in args.joint.split(",") if t],
+                [int(k) for k in args.joint_k.split(",") if k],
             )
         return
     scale = neighbour_scale(base_p)

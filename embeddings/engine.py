@@ -13,10 +13,10 @@ over the role pairs.
 from the in-memory ensemble rows (with the CSLS hub correction up to `csls_companies`); above
 that, the index store proposes candidates and only those are re-scored with the ensemble: the
 joint multi-index (`IndexStore.joint_candidates`, about `JOINT_TARGET` companies good in both
-directions together) once both sides are IVF indexes, else the `CANDIDATES` nearest sentences
-of each direction. The FAISS indexes (one per side) hold only the first role pair's centered
-vectors (need as query, offer as passage). CPU-heavy work runs in a thread
-(`asyncio.to_thread`).
+directions together) and the `JOINT_NEAREST` nearest sentences of each direction once both
+sides are IVF indexes, else the `CANDIDATES` nearest sentences of each direction. The FAISS
+indexes (one per side) hold only the first role pair's centered vectors (need as query, offer
+as passage). CPU-heavy work runs in a thread (`asyncio.to_thread`).
 
 Scale limit: the engine keeps every company's raw vectors (per role) and its centered ensemble
 rows in RAM, about 12 KB + 18 KB per company with two sentences a side, so one process serves
@@ -71,6 +71,10 @@ log = logging.getLogger(__name__)
 EXACT_COMPANIES = 10_000
 CSLS_COMPANIES = 1_500
 CANDIDATES = 200
+JOINT_NEAREST = 50
+"""Nearest sentences per query sentence added to the joint candidates: at 30k-100k companies
+(IVF lists of 512-1 024) the joint multi-index alone reads recall@10 0.92-0.95, with these
+0.97-0.98 (`bench/RESULTS.md`)."""
 RECENTER_DRIFT = 0.25
 
 
@@ -436,13 +440,16 @@ class EmbeddingMatchEngine:
         needs, offers = (self._stats.primary(mine[side]) for side in (NEED, OFFER))
         slots = self._store.joint_candidates(needs, offers)
         found: set[str] = set()
+        nearest = CANDIDATES
         if slots is not None:
-            # Both directions at once (IVF indexes: the joint multi-index of the store).
+            # Both directions at once (IVF indexes: the joint multi-index of the store), plus
+            # fewer nearest sentences of each direction, which the coarse lists of a mid-size
+            # event miss (`JOINT_NEAREST`).
             found.update(cid for cid in self._store.slot_companies(slots) if cid)
-        else:
-            for queries, searched in ((needs, OFFER), (offers, NEED)):
-                if queries.shape[0]:
-                    found.update(self._store.search(searched, queries, CANDIDATES))
+            nearest = JOINT_NEAREST
+        for queries, searched in ((needs, OFFER), (offers, NEED)):
+            if queries.shape[0]:
+                found.update(self._store.search(searched, queries, nearest))
         return sorted(population.position[cid] for cid in found if cid in population.position)
 
     def _rank_sync(

@@ -32,7 +32,9 @@ def test_company_scale_benchmark_prints_its_rows_and_joint_candidates_keep_recal
     centers /= np.linalg.norm(centers, axis=1, keepdims=True)
     base_q, base_p = clustered(rng, centers, 500), clustered(rng, centers, 500)
 
-    speed.bench_companies(4000, base_q, base_p, ["pq48sq8"], [50], [1], joints=[100, 400])
+    speed.bench_companies(
+        4000, base_q, base_p, ["pq48sq8"], [50], [1], joints=[100, 400], joint_ks=[20]
+    )
 
     out = capsys.readouterr().out
     assert re.search(r"exact \(numpy, 1 thr\)\s+p50\s+[\d.]+ ms", out), out
@@ -49,5 +51,7 @@ def test_company_scale_benchmark_prints_its_rows_and_joint_candidates_keep_recal
     assert recall[400] >= recall[100] and recall[400] >= 0.9, out
     # Both directions at once beat the nearest sentences of each direction on its own.
     assert recall[400] > float(per_direction.group(1)), out
+    union = re.search(r"joint 100 \+ k=20\s+p50.*?brute ([\d.]+)", out)
+    assert union and float(union.group(1)) >= recall[100], out
     assert "memory:" in out and list(tmp_path.iterdir()), "the population is cached in OUT"
     assert not list(tmp_path.glob("speed_*")), "the benchmark's index folders are removed"

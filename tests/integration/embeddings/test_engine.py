@@ -283,6 +283,25 @@ async def test_candidates_come_from_the_joint_index_once_the_sides_are_ivf(tmp_p
     assert "tea" not in [s.partner_id for s in ranked]
 
 
+async def test_a_partner_the_joint_index_misses_comes_from_the_nearest_sentences(
+    tmp_path: Path,
+) -> None:
+    companies = world()
+    engine = EmbeddingMatchEngine(
+        WordEncoder(),
+        FakeVectorStore(),
+        FakeCompanies(companies),  # type: ignore[arg-type]
+        tmp_path / "index",
+        exact_companies=2,
+        exact_limit=2,
+    )
+    await engine.index(companies)
+    assert engine._store.indexes["offer"].kind == "ivf"
+    # A joint multi-index whose coarse lists propose nobody useful.
+    engine._store.joint_candidates = lambda needs, offers: np.zeros(0, np.int64)  # type: ignore[method-assign]
+    assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"
+
+
 async def test_scores_follow_the_ranked_order(tmp_path: Path) -> None:
     # Random profiles over a small vocabulary: some offers become hubs that CSLS pushes down, so
     # the order differs from the plain two-way sum; the shown score must follow the order.
