@@ -264,8 +264,8 @@ async def test_candidates_come_from_faiss_above_the_exact_size(tmp_path: Path) -
     assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"
 
 
-async def test_candidates_come_from_the_joint_index_once_the_sides_are_ivf(tmp_path: Path) -> None:
-    companies = world()
+async def ivf_engine(tmp_path: Path, companies: Sequence[Company]) -> EmbeddingMatchEngine:
+    """Return an engine over `companies` with IVF indexes and candidates above 2 companies."""
     engine = EmbeddingMatchEngine(
         WordEncoder(),
         FakeVectorStore(),
@@ -275,6 +275,12 @@ async def test_candidates_come_from_the_joint_index_once_the_sides_are_ivf(tmp_p
         exact_limit=2,
     )
     await engine.index(companies)
+    return engine
+
+
+async def test_candidates_come_from_the_joint_index_once_the_sides_are_ivf(tmp_path: Path) -> None:
+    companies = world()
+    engine = await ivf_engine(tmp_path, companies)
     assert (await engine.rank(companies[3], 1, lambda _: True))[0].partner_id == "tea"
     assert engine._store.indexes["offer"].kind == "ivf"
     assert engine._store._joint is not None  # the candidates came from the joint multi-index
@@ -287,15 +293,7 @@ async def test_a_partner_the_joint_index_misses_comes_from_the_nearest_sentences
     tmp_path: Path,
 ) -> None:
     companies = world()
-    engine = EmbeddingMatchEngine(
-        WordEncoder(),
-        FakeVectorStore(),
-        FakeCompanies(companies),  # type: ignore[arg-type]
-        tmp_path / "index",
-        exact_companies=2,
-        exact_limit=2,
-    )
-    await engine.index(companies)
+    engine = await ivf_engine(tmp_path, companies)
     assert engine._store.indexes["offer"].kind == "ivf"
     # A joint multi-index whose coarse lists propose nobody useful.
     engine._store.joint_candidates = lambda needs, offers: np.zeros(0, np.int64)  # type: ignore[method-assign]
