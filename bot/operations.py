@@ -163,9 +163,7 @@ async def remove_company(settings: Settings, company_id: str) -> Removal:
         if company is None:
             raise NotFoundError("Unknown company id {company_id}.", company_id=company_id)
         told = await services.companies.delete(company_id)
-        await services.jobs.deliver_later(
-            partner_left(company.name, [(partner.id, start) for partner, start in told])
-        )
+        await services.jobs.deliver_later(partner_left(company.name, told))
         return Removal(company.name, len(told))
 
 

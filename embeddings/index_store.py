@@ -73,9 +73,10 @@ vectors (`best_scores`: best need->offer plus best offer->need) and keeps the to
 
 Joint candidates (`joint_candidates`, `embeddings.joint_index`, what the engine uses once both
 sides are IVF, together with each direction's 50 nearest sentences, which the coarse lists of
-30k-100k companies need: recall@10 0.97-0.98 there instead of 0.92-0.95): an inverted multi-index over (offer list, need list) pairs, read from the two
-indexes' inverted lists (12-15 s at 1M companies, 4.0M entries, about 100 MB), files every
-company under the list pairs of its sentences; a query reads the entries of its best lists of
+30k-100k companies need: recall@10 0.97-0.98 there instead of 0.92-0.95): an inverted
+multi-index over (offer list, need list) pairs, read from the two indexes' inverted lists
+(12-15 s at 1M companies, 4.0M entries, about 100 MB), files every company under the list pairs
+of its sentences; a query reads the entries of its best lists of
 either side, scores each by the sum of its two centroid scores and proposes the best
 `JOINT_TARGET` companies for exact scoring: partners good in both directions together, which the
 per-direction candidates above miss, and strong one-way partners too. Small additions are filed

@@ -101,7 +101,7 @@ async def delete_me(ctx: Ctx) -> None:
     """Delete the profile and tell the partners of future meetings."""
     company = await ctx.require_company()
     told = await ctx.services.companies.delete(company.id)
-    ctx.notify(partner_left(company.name, [(partner.id, start) for partner, start in told]))
+    ctx.notify(partner_left(company.name, told))
     ctx.state.leave()
     ctx.state.forget = True
     ctx.say(

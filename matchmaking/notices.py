@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from matchmaking.models import Company
+
 
 class NoticeKind(StrEnum):
     """What happened."""
@@ -55,17 +57,17 @@ class Notice:
     data: dict[str, object] = field(default_factory=dict)
 
 
-def partner_left(company_name: str, told: Iterable[tuple[str, datetime]]) -> list[Notice]:
+def partner_left(company_name: str, told: Iterable[tuple[Company, datetime]]) -> list[Notice]:
     """Return the notices owed to the partners of a deleted company's cancelled meetings.
 
     Args:
         company_name: The deleted company's name (it is gone when the notice is rendered).
-        told: (partner company id, meeting start) of each cancelled future meeting.
+        told: What `CompanyService.delete` returns: each partner and the meeting's start.
     """
     return [
-        Notice(NoticeKind.PARTNER_LEFT, partner_id,
+        Notice(NoticeKind.PARTNER_LEFT, partner.id,
                data={"partner_name": company_name, "when": start.isoformat()})
-        for partner_id, start in told
+        for partner, start in told
     ]  # fmt: skip
 
 
