@@ -568,6 +568,14 @@ def top10(scores: np.ndarray) -> np.ndarray:
     return np.take_along_axis(part, np.argsort(-np.take_along_axis(scores, part, 1), 1), 1)
 
 
+def nearest_slots(store: Any, needs: np.ndarray, offers: np.ndarray, k_sent: int) -> np.ndarray:
+    """Return the slots owning the index's first `k_sent` sentences of either direction."""
+    return np.union1d(
+        store.candidate_slots("offer", needs, k_sent),
+        store.candidate_slots("need", offers, k_sent),
+    )
+
+
 def suggest(store: Any, pop: Population, company: int, k_sent: int, rerank: int = 0) -> list[int]:
     """Company suggestion through the index store: the slots owning the k nearest sentences of
     each query sentence (both directions), scored exactly from the stored vectors, top 10.
@@ -585,10 +593,7 @@ def suggest(store: Any, pop: Population, company: int, k_sent: int, rerank: int 
             parts.append(np.unique(ids[ids >= 0] // MAX_SENTENCES_PER_TEXT))
         slots = np.union1d(*parts)
     else:
-        slots = np.union1d(
-            store.candidate_slots("offer", mine["need"], k_sent),
-            store.candidate_slots("need", mine["offer"], k_sent),
-        )
+        slots = nearest_slots(store, mine["need"], mine["offer"], k_sent)
     slots = slots[slots != company]  # the bench's slot numbers are the company numbers
     total = store.best_scores("offer", mine["need"], slots) + store.best_scores(
         "need", mine["offer"], slots
@@ -606,13 +611,7 @@ def suggest_joint(
     needs, offers = pop.rows("need", company), pop.rows("offer", company)
     slots = store.joint_candidates(needs, offers, target)
     if k_sent:
-        slots = np.union1d(
-            slots,
-            np.union1d(
-                store.candidate_slots("offer", needs, k_sent),
-                store.candidate_slots("need", offers, k_sent),
-            ),
-        )
+        slots = np.union1d(slots, nearest_slots(store, needs, offers, k_sent))
     slots = slots[slots != company]
     total = store.best_scores("offer", needs, slots) + store.best_scores("need", offers, slots)
     return slots[np.argsort(-total, kind="stable")[:10]].tolist()
