@@ -37,6 +37,8 @@ async def cmd_help(ctx: Ctx) -> None:
     """List the commands this user can use."""
     role = await role_of(ctx)
     lines = [
+        # TRANSLATORS: first line of the /help reply; the list of commands with
+        # descriptions follows.
         ctx._(
             "I help companies from China and Central and Eastern Europe find partners and "
             "meet online. What you can do:"
@@ -90,7 +92,11 @@ async def cmd_delete_me(ctx: Ctx) -> None:
         ),
         (
             (
+                # TRANSLATORS: button under the /delete_me confirmation: delete the profile
+                # (two buttons share a row).
                 Button(ctx._("Yes, delete everything"), pack(PREFIX, "del", "y")),
+                # TRANSLATORS: button that keeps the profile (after /delete_me) or the meeting
+                # (after Cancel in /meetings); two buttons share a row.
                 Button(ctx._("No, keep it"), pack(PREFIX, "del", "n")),
             ),
         ),
@@ -115,6 +121,8 @@ async def delete_me(ctx: Ctx) -> None:
 
 async def on_text(ctx: Ctx, text: str) -> None:
     """Point to the confirmation buttons."""
+    # TRANSLATORS: shown while the bot waits for a tap on the buttons of its last
+    # message (e.g. a confirmation), for instance when the user types text.
     ctx.say(ctx._("Please use the buttons above."))
 
 
@@ -135,4 +143,5 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         await delete_me(ctx)
     else:
         ctx.state.leave()
+        # TRANSLATORS: replaces the /delete_me confirmation after the user tapped No.
         ctx.say(ctx._("Nothing was deleted."), edit=True)

@@ -70,6 +70,12 @@ async def cmd_stats(ctx: Ctx) -> None:
     s = await collect_stats(ctx.services.repos)
     countries = ", ".join(f"{esc(code)} {n}" for code, n in s.by_country.items()) or "-"
     ctx.say(
+        # TRANSLATORS: reply to the organizers' /stats. {participants}, {complete},
+        # {paused}, {blocked}, {requests}, {pending}, {accepted}, {declined},
+        # {expired}, {scheduled}, {held}, {no_shows}, {memorandums}, {intentions},
+        # {follow_ups} and {no_fit} are counts; {acceptance} is a whole-number
+        # percentage; {countries} is a list of ISO country codes with counts,
+        # e.g. "CN 12, PL 5" (or "-").
         ctx._(
             "<b>Event figures</b>\n"
             "Participants: {participants} (complete profiles: {complete}, paused: {paused}, "
@@ -132,6 +138,8 @@ async def cmd_export(ctx: Ctx) -> None:
         )
     content = out.getvalue().encode("utf-8-sig")
     ctx.say(
+        # TRANSLATORS: reply to the organizers' /export; {n} is the number of
+        # companies in the attached CSV file.
         ctx.ngettext("{n} company exported.", "{n} companies exported.", len(companies)),
         document=Document("companies.csv", content, "text/csv"),
     )
@@ -143,6 +151,8 @@ async def cmd_broadcast(ctx: Ctx) -> None:
     text = ctx.event.command_args
     if not text:
         raise ValidationError(
+            # TRANSLATORS: to an organizer who sent /broadcast without a text; keep
+            # /broadcast, the example text after it may be translated.
             N_(
                 "Write the message after the command, for example: "
                 "/broadcast The programme starts at 10:00."
@@ -150,6 +160,8 @@ async def cmd_broadcast(ctx: Ctx) -> None:
         )
     if len(text) > BROADCAST_MAX:
         raise ValidationError(
+            # TRANSLATORS: {length} is the number of characters of the organizer's
+            # broadcast text; {limit} is the maximum number.
             N_("The message is too long: {length} characters (at most {limit})."),
             length=len(text),
             limit=BROADCAST_MAX,
@@ -157,6 +169,8 @@ async def cmd_broadcast(ctx: Ctx) -> None:
     recipients = [c for c in await ctx.services.repos.companies.list() if c.user_id is not None]
     ctx.state.enter(FLOW, AdminStep.CONFIRM_BROADCAST.value, {"text": text})
     ctx.say(
+        # TRANSLATORS: {n} is the number of registered participants who will get the
+        # organizers' broadcast; the message itself follows below.
         ctx.ngettext(
             "Send this message to {n} participant?",
             "Send this message to {n} participants?",
@@ -166,7 +180,11 @@ async def cmd_broadcast(ctx: Ctx) -> None:
         + esc(text),
         (
             (
+                # TRANSLATORS: button under the broadcast preview: send it to everyone (two
+                # buttons share a row).
                 Button(ctx._("Send"), pack(PREFIX, "bc", "y")),
+                # TRANSLATORS: button under the broadcast preview: do not send it (two buttons
+                # share a row).
                 Button(ctx._("Cancel"), pack(PREFIX, "bc", "n")),
             ),
         ),
@@ -182,6 +200,8 @@ async def send_broadcast(ctx: Ctx) -> None:
     ctx.notify([Notice(NoticeKind.BROADCAST, c.id, data={"text": text}) for c in companies])
     log.info("broadcast to %d participants by %s", len(companies), ctx.event.user_id)
     ctx.say(
+        # TRANSLATORS: {n} is the number of participants the organizers' broadcast was
+        # sent to.
         ctx.ngettext("Sent to {n} participant.", "Sent to {n} participants.", len(companies)),
         edit=True,
     )
@@ -192,12 +212,18 @@ async def _set_blocked(ctx: Ctx, blocked: bool) -> None:
     company_id = ctx.event.command_args.strip()
     if not company_id:
         raise ValidationError(
+            # TRANSLATORS: to an organizer who sent /block or /unblock without an id; keep
+            # /block and the example id tg12345 as they are.
             N_("Write the company id after the command, for example: /block tg12345")
         )
     company = await ctx.services.companies.set_blocked(company_id, blocked)
     if blocked:
+        # TRANSLATORS: reply to the organizers' /block; {name} is the blocked
+        # company's name.
         ctx.say(ctx._("<b>{name}</b> is blocked.", name=esc(company.name)))
     else:
+        # TRANSLATORS: reply to the organizers' /unblock; {name} is the unblocked
+        # company's name.
         ctx.say(ctx._("<b>{name}</b> is unblocked.", name=esc(company.name)))
 
 
@@ -217,6 +243,8 @@ async def cmd_schedule(ctx: Ctx) -> None:
     result = await ctx.services.meetings.schedule_all()
     ctx.notify(result.notices)
     ctx.say(
+        # TRANSLATORS: reply to the organizers' /schedule; {n} is the number of
+        # meetings the batch scheduler booked.
         ctx.ngettext(
             "The scheduler booked {n} meeting.",
             "The scheduler booked {n} meetings.",
@@ -226,6 +254,8 @@ async def cmd_schedule(ctx: Ctx) -> None:
     if result.unscheduled:
         reasons = Counter(reason for _, reason in result.unscheduled)
         lines = [
+            # TRANSLATORS: {n} is the number of meeting requests left without a time; one
+            # line per reason follows ("• reason: count").
             ctx.ngettext(
                 "{n} request could not be scheduled:",
                 "{n} requests could not be scheduled:",
@@ -238,9 +268,17 @@ async def cmd_schedule(ctx: Ctx) -> None:
 
 
 UNSCHEDULED_REASONS: dict[UnscheduledReason, str] = {
-    # TRANSLATORS: why the batch scheduler could not give a meeting request a slot.
+    # TRANSLATORS: why the batch scheduler could not give a meeting request a
+    # slot: a line "• reason: count" in the /schedule report (starts in lower
+    # case).
     UnscheduledReason.NO_COMMON_HOURS: N_("the two sides share no business hours"),
+    # TRANSLATORS: why the batch scheduler could not give a meeting request a
+    # slot: a line "• reason: count" in the /schedule report (starts in lower
+    # case).
     UnscheduledReason.PARTNER_FULL: N_("no common free slot left (calendar full)"),
+    # TRANSLATORS: why the batch scheduler could not give a meeting request a
+    # slot: a line "• reason: count" in the /schedule report (starts in lower
+    # case).
     UnscheduledReason.NO_INTERPRETER: N_("no interpreter available"),
 }
 
@@ -264,4 +302,6 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         await send_broadcast(ctx)
     else:
         ctx.state.leave()
+        # TRANSLATORS: replaces the broadcast preview after the organizer tapped
+        # Cancel.
         ctx.say(ctx._("Nothing was sent."), edit=True)

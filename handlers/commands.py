@@ -16,28 +16,62 @@ class Role(StrEnum):
 
 
 _GUEST: tuple[tuple[str, str], ...] = (
+    # TRANSLATORS: description of the /start command, in /help and in Telegram's
+    # command menu.
     ("start", N_("Register your company or show the menu")),
+    # TRANSLATORS: description of the /language command, in /help and in
+    # Telegram's command menu.
     ("language", N_("Change the language")),
+    # TRANSLATORS: description of the /help command, in /help and in Telegram's
+    # command menu.
     ("help", N_("What this bot can do")),
+    # TRANSLATORS: description of the /cancel command, in /help and in Telegram's
+    # command menu.
     ("cancel", N_("Stop the current step")),
 )
 
 _PARTICIPANT: tuple[tuple[str, str], ...] = (
+    # TRANSLATORS: description of the /matches command, in /help and in Telegram's
+    # command menu.
     ("matches", N_("Suggested partners")),
+    # TRANSLATORS: description of the /meetings command, in /help and in
+    # Telegram's command menu.
     ("meetings", N_("Your meeting requests and meetings")),
+    # TRANSLATORS: description of the /profile command, in /help and in Telegram's
+    # command menu.
     ("profile", N_("Show or edit your company profile")),
+    # TRANSLATORS: description of the /pause command, in /help and in Telegram's
+    # command menu.
     ("pause", N_("Pause suggestions and requests")),
+    # TRANSLATORS: description of the /resume command, in /help and in Telegram's
+    # command menu.
     ("resume", N_("Resume suggestions and requests")),
+    # TRANSLATORS: description of the /my_data command, in /help and in Telegram's
+    # command menu.
     ("my_data", N_("Download everything we store about you")),
+    # TRANSLATORS: description of the /delete_me command, in /help and in
+    # Telegram's command menu.
     ("delete_me", N_("Delete your profile")),
 )
 
 _ADMIN: tuple[tuple[str, str], ...] = (
+    # TRANSLATORS: description of the organizers' /stats command, in /help and in
+    # Telegram's command menu.
     ("stats", N_("Event figures")),
+    # TRANSLATORS: description of the organizers' /export command, in /help and in
+    # Telegram's command menu.
     ("export", N_("Export companies as CSV")),
+    # TRANSLATORS: description of the organizers' /broadcast command, in /help and
+    # in Telegram's command menu.
     ("broadcast", N_("Send a message to all participants")),
+    # TRANSLATORS: description of the organizers' /block command, in /help and in
+    # Telegram's command menu.
     ("block", N_("Block a company by its id")),
+    # TRANSLATORS: description of the organizers' /unblock command, in /help and
+    # in Telegram's command menu.
     ("unblock", N_("Unblock a company by its id")),
+    # TRANSLATORS: description of the organizers' /schedule command, in /help and
+    # in Telegram's command menu.
     ("schedule", N_("Run the batch scheduler")),
 )
 

@@ -133,6 +133,7 @@ class Dialog:
             await self._route(ctx)
         except StaleCallback:
             log.debug("stale callback from user %s", event.user_id)
+            # TRANSLATORS: short pop-up after a tap on an outdated or unknown button.
             return Response(toast=ctx._("This button is no longer valid."))
         except MatchbotError as err:
             if not await self._explain(ctx, err):
@@ -220,6 +221,8 @@ class Dialog:
             ctx.say(ctx._("Editing cancelled. Your profile is unchanged."))
         else:
             state.leave()
+            # TRANSLATORS: reply to /cancel that stopped the current step (e.g. a meeting
+            # request note or a broadcast).
             ctx.say(ctx._("Cancelled."))
 
     async def _callback(self, ctx: Ctx) -> None:

@@ -189,6 +189,7 @@ async def save(ctx: Ctx) -> None:
             "need, and tell you when new ones register."
         )
     )
+    # TRANSLATORS: button that opens the suggested partners (one per row).
     ctx.say(text, ((Button(ctx._("Show suggested partners"), "m:show"),),))
 
 
@@ -199,9 +200,13 @@ async def show_profile(ctx: Ctx) -> None:
         await begin(ctx)
         return
     card = profile_card(company, ctx.services.event, ctx.t, private=True)
+    # TRANSLATORS: line under the profile card; {zone} is an IANA time zone name
+    # such as Europe/Warsaw (not translated).
     lines = [card, ctx._("Time zone: {zone}", zone=esc(company.timezone))]
     if company.status is CompanyStatus.PAUSED:
         lines.append(ctx._("Suggestions are paused. Send /resume to get them again."))
+    # TRANSLATORS: button "✏ Edit" under the user's own profile card: change the
+    # profile.
     ctx.say("\n".join(lines), ((Button("✏ " + ctx._("Edit"), "in:pedit"),),))
 
 

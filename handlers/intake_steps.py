@@ -59,17 +59,42 @@ ORDER: tuple[Step, ...] = tuple(s for s in Step if s not in (Step.SUMMARY, Step.
 
 # TRANSLATORS: names of profile fields on the "which field do you want to change" buttons.
 FIELD_LABELS: dict[Step, str] = {
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the company's name.
     Step.NAME: N_("Company name"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the company's country.
     Step.COUNTRY: N_("Country"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the time zone meeting times are shown in.
     Step.TIMEZONE: N_("Time zone"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the company's city.
     Step.CITY: N_("City"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the languages its people can speak in meetings.
     Step.LANGUAGES: N_("Languages"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the event section the company negotiates in.
     Step.SECTION: N_("Section"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the kind of partnership sought (business offer, technology request
+    # ...).
     Step.PROFILE_TYPE: N_("Profile type"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the text about what the company offers.
     Step.OFFER: N_("What you offer"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the text about what the company looks for in a partner.
     Step.NEED: N_("What you need"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the size class (number of people).
     Step.SIZE: N_("Company size"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the company's website.
     Step.WEBSITE: N_("Website"),
+    # TRANSLATORS: button on the "which field do you want to change" screen (two
+    # per row): the private contact details (name, e-mail, phone ...).
     Step.CONTACT: N_("Contact"),
 }
 
@@ -79,8 +104,11 @@ def _cb(step: Step, *parts: object) -> str:
 
 
 def _nav(ctx: Ctx, step: Step, *, skip: bool = False) -> tuple[Button, ...]:
+    # TRANSLATORS: button "◀ Back" under every registration question: go to the
+    # previous question.
     buttons = [Button("◀ " + ctx._("Back"), _cb(step, "back"))]
     if skip:
+        # TRANSLATORS: button "Skip ▶" under the optional registration questions.
         buttons.append(Button(ctx._("Skip") + " ▶", _cb(step, "skip")))
     return tuple(buttons)
 
@@ -97,6 +125,8 @@ async def ask_name(ctx: Ctx) -> None:
     _ask(
         ctx,
         Step.NAME,
+        # TRANSLATORS: first registration question; "Back" is the label of the button
+        # below (translated separately: use the same word); keep /cancel.
         ctx._(
             "What is the name of your company or institution?\n"
             "(You can go back with the Back button or stop with /cancel at any step.)"
@@ -128,12 +158,17 @@ async def ask_timezone(ctx: Ctx) -> None:
         ctx.services.clock.now(), format="short", tzinfo=ZoneInfo(zone), locale=ctx.locale
     )
     others = [z for z in country_zones(str(ctx.state.data.get("country", ""))) if z != zone]
+    # TRANSLATORS: button "✓ Yes, this is right" under the time zone question (one
+    # per row).
     buttons = [Button("✓ " + ctx._("Yes, this is right"), _cb(Step.TIMEZONE, "ok"))]
     zones = country_zones(str(ctx.state.data.get("country", "")))
     buttons += [Button(z, _cb(Step.TIMEZONE, "z", zones.index(z))) for z in others[:8]]
     _ask(
         ctx,
         Step.TIMEZONE,
+        # TRANSLATORS: {zone} is an IANA time zone name such as Europe/Warsaw (not
+        # translated); {time} is the current time there, formatted for the reader's
+        # language (e.g. 14:05). Keep Europe/Warsaw as it is.
         ctx._(
             "Your time zone: <b>{zone}</b> (it is {time} there now). All meeting times will be shown "
             "in it. Is this right? If not, choose another one or type its name, for example "
@@ -166,10 +201,14 @@ async def ask_languages(ctx: Ctx) -> None:
         )
         for code in options
     ]
+    # TRANSLATORS: button "Done ▶" under the language buttons: finish choosing
+    # languages.
     done = (Button(ctx._("Done") + " ▶", _cb(Step.LANGUAGES, "done")),)
     _ask(
         ctx,
         Step.LANGUAGES,
+        # TRANSLATORS: "Done" is the label of the button below (translated separately:
+        # use the same word); en, de and zh are language codes: keep them.
         ctx._(
             "Which languages can your people speak in a meeting? Tap all that apply, then Done. "
             "You can also type language codes, for example: en, de, zh."
@@ -212,6 +251,7 @@ async def ask_offer(ctx: Ctx) -> None:
     _ask(
         ctx,
         Step.OFFER,
+        # TRANSLATORS: the text in <i> is an example answer, translate it.
         ctx._(
             "What does your company offer? Write a few sentences in any language.\n"
             "Example: <i>We produce organic honey and dried fruit and export them in bulk.</i>"
@@ -225,6 +265,7 @@ async def ask_need(ctx: Ctx) -> None:
     _ask(
         ctx,
         Step.NEED,
+        # TRANSLATORS: the text in <i> is an example answer, translate it.
         ctx._(
             "What are you looking for in a partner? Write a few sentences in any language.\n"
             "Example: <i>We are looking for a distributor of food products in China.</i>"
@@ -296,15 +337,25 @@ def draft_company(ctx: Ctx, base: Company | None = None) -> Company:
 async def ask_summary(ctx: Ctx) -> None:
     """Show the summary card and ask to save or edit."""
     card = profile_card(draft_company(ctx), ctx.services.event, ctx.t, private=True)
+    # TRANSLATORS: line under the profile card; {zone} is an IANA time zone name
+    # such as Europe/Warsaw (not translated).
     tz = ctx._("Time zone: {zone}", zone=esc(ctx.state.data.get("timezone", "")))
     buttons = (
         (
+            # TRANSLATORS: button "✓ Save" under the profile summary at the end of the
+            # registration (two per row).
             Button("✓ " + ctx._("Save"), _cb(Step.SUMMARY, "ok")),
+            # TRANSLATORS: button "✏ Edit" under the profile summary at the end of the
+            # registration (two per row).
             Button("✏ " + ctx._("Edit"), _cb(Step.SUMMARY, "edit")),
         ),
     )
     _ask(
-        ctx, Step.SUMMARY, ctx._("Please check your profile:") + "\n\n" + card + "\n" + tz, buttons
+        ctx,
+        Step.SUMMARY,
+        # TRANSLATORS: shown above the profile summary at the end of the registration.
+        ctx._("Please check your profile:") + "\n\n" + card + "\n" + tz,
+        buttons,
     )
 
 
@@ -314,6 +365,7 @@ async def ask_edit(ctx: Ctx) -> None:
         Button(ctx._(label), _cb(Step.EDIT, "f", step.value))
         for step, label in FIELD_LABELS.items()
     ]
+    # TRANSLATORS: shown above the buttons with the profile fields.
     _ask(ctx, Step.EDIT, ctx._("What do you want to change?"), rows(buttons, 2))
 
 
@@ -332,6 +384,7 @@ async def read_country(ctx: Ctx, text: str) -> None:
         if len(text.strip()) == 2:
             v.validate_country(text)
         raise ValidationError(
+            # TRANSLATORS: {value} is the text the user typed as their country.
             N_(
                 "No country matches {value}. Choose a button or type the name or the two-letter "
                 "code of your country."
@@ -344,6 +397,8 @@ async def read_country(ctx: Ctx, text: str) -> None:
             Button(f"{flag(c)} {country_name(c, ctx.locale)}", _cb(Step.COUNTRY, "c", c))
             for c in found
         ]
+        # TRANSLATORS: asked when the typed country name fits several countries; their
+        # buttons follow.
         _ask(ctx, Step.COUNTRY, ctx._("Which one do you mean?"), rows(buttons, 2))
         raise AskedAgain()
     set_country(ctx, found[0])

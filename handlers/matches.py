@@ -43,17 +43,27 @@ def render_card(ctx: Ctx, partner: Company, suggestion: MatchSuggestion) -> str:
         lang = language_name(reason.their_language or partner.text_language, ctx.locale)
         lines += [
             "",
+            # TRANSLATORS: on a suggested partner's card; {language} is the name of the
+            # language the partner wrote in, in the reader's language (e.g. Polish); the
+            # partner's text follows in italics.
             ctx._("<b>What they offer</b> (in {language}):", language=esc(lang)),
             "<i>" + esc(offer) + "</i>",
         ]
     if reason.your_need:
         lines.append(
+            # TRANSLATORS: on a suggested partner's card; {need} is a sentence from the
+            # reader's own "what you need" text (in italics) that the partner's offer
+            # meets.
             ctx._("This meets your need: {need}", need="<i>" + esc(reason.your_need) + "</i>")
         )
     lines += ["", "⭐ " + score_label(suggestion.score, ctx.t)]
     if suggestion.mutual:
+        # TRANSLATORS: on a suggested partner's card: the reader's offer meets the
+        # partner's need too.
         lines.append(ctx._("Your offer also meets their need."))
     if suggestion.interpreter_needed:
+        # TRANSLATORS: line on a partner's card or meeting request (after 🗣): the two
+        # companies share no language.
         lines.append("🗣 " + ctx._("Interpreter needed: you have no language in common."))
     return "\n".join(lines)
 
@@ -72,8 +82,14 @@ async def show_next(ctx: Ctx, *, edit: bool = False) -> None:
         ref = ctx.state.ref(partner.id)
         buttons = rows(
             [
+                # TRANSLATORS: button "🤝 Request a meeting" under a suggested partner's card
+                # (one per row).
                 Button("🤝 " + ctx._("Request a meeting"), pack(PREFIX, "req", ref)),
+                # TRANSLATORS: button under a suggested partner's card: never show this
+                # partner again (one per row).
                 Button(ctx._("Not interested"), pack(PREFIX, "no", ref)),
+                # TRANSLATORS: button "Next ▶" under a suggested partner's card: show the next
+                # suggestion (one per row).
                 Button(ctx._("Next") + " ▶", pack(PREFIX, "next", ref)),
             ],
             1,
@@ -102,11 +118,16 @@ async def ask_note(ctx: Ctx, partner: Company) -> None:
     ctx.state.enter(FLOW, MatchStep.NOTE.value, {**ctx.state.data, "partner": ref})
     buttons = (
         (
+            # TRANSLATORS: button under the note question: send the meeting request
+            # without a note (two per row).
             Button(ctx._("Send without a note"), pack(PREFIX, "skip", ref)),
+            # TRANSLATORS: button "◀ Back" under the note question: back to the partner's
+            # card (two per row).
             Button("◀ " + ctx._("Back"), pack(PREFIX, "back", ref)),
         ),
     )
     ctx.say(
+        # TRANSLATORS: {name} is the partner company's name.
         ctx._(
             "Add a short note for <b>{name}</b> (for example what you would like to "
             "discuss), or send the request without one.",
@@ -125,10 +146,13 @@ async def send_request(ctx: Ctx, partner_id: str, note: str) -> None:
     skipped = list(ctx.state.data.get("skipped") or []) + [partner_id]
     ctx.state.enter(FLOW, MatchStep.BROWSE.value, {"skipped": skipped})
     ctx.say(
+        # TRANSLATORS: {name} is the partner company's name.
         ctx._(
             "Your meeting request was sent to <b>{name}</b>. We will tell you when they answer.",
             name=esc(partner.name),
         ),
+        # TRANSLATORS: button "Next suggestion ▶" under the confirmation that a
+        # meeting request was sent.
         ((Button(ctx._("Next suggestion") + " ▶", pack(PREFIX, "show")),),),
     )
 

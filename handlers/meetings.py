@@ -64,6 +64,7 @@ async def accept(ctx: Ctx, request_id: int) -> None:
     if partner is not None:
         text += "\n\n" + contact_card(partner, ctx.t)
     text += "\n\n" + ctx._("Now choose a time for the online meeting.")
+    # TRANSLATORS: button "🕒 Choose a time": shows free times for the meeting.
     ctx.say(text, ((Button("🕒 " + ctx._("Choose a time"), _cb("slots", request_id)),),), edit=True)
 
 
@@ -99,7 +100,10 @@ async def propose(ctx: Ctx, request_id: int) -> None:
         for p in proposals
     ]
     ctx.say(
-        ctx._("Choose a time (shown in your time zone, {zone}):", zone=esc(tz)), rows(buttons, 1)
+        # TRANSLATORS: {zone} is an IANA time zone name such as Europe/Warsaw (not
+        # translated); buttons with the proposed times follow.
+        ctx._("Choose a time (shown in your time zone, {zone}):", zone=esc(tz)),
+        rows(buttons, 1),
     )
 
 
@@ -109,6 +113,8 @@ async def book(ctx: Ctx, request_id: int, start_ts: int) -> None:
     start = datetime.fromtimestamp(start_ts, UTC)
     _, notices = await ctx.services.meetings.book(request_id, start, me.id)
     ctx.notify(notices)
+    # TRANSLATORS: short pop-up after the user tapped a meeting time; the
+    # confirmation follows as a message.
     ctx.toast(ctx._("Booked."))
 
 
@@ -121,10 +127,16 @@ async def cmd_meetings(ctx: Ctx) -> None:
         partner = await _partner(ctx, request.requester_id)
         name = esc(partner.name) if partner else "?"
         ctx.say(
+            # TRANSLATORS: in /meetings; {name} is the requesting company's name ("?" if
+            # it is no longer registered).
             ctx._("Meeting request from <b>{name}</b> waits for your answer.", name=name),
             (
                 (
+                    # TRANSLATORS: button "✓ Accept" for a received meeting request (two buttons
+                    # share a row).
                     Button("✓ " + ctx._("Accept"), _cb("acc", request.id)),
+                    # TRANSLATORS: button "✗ Decline" for a received meeting request (two buttons
+                    # share a row).
                     Button("✗ " + ctx._("Decline"), _cb("dec", request.id)),
                 ),
             ),
@@ -135,6 +147,8 @@ async def cmd_meetings(ctx: Ctx) -> None:
         partner = await _partner(ctx, other)
         name = esc(partner.name) if partner else "?"
         ctx.say(
+            # TRANSLATORS: in /meetings; {name} is the partner company's name ("?" if it
+            # is no longer registered).
             ctx._("Your meeting with <b>{name}</b> has no time yet.", name=name),
             ((Button("🕒 " + ctx._("Choose a time"), _cb("slots", request.id)),),),
         )
@@ -142,17 +156,26 @@ async def cmd_meetings(ctx: Ctx) -> None:
     for meeting in await service.meetings_for(me.id):
         partner = await _partner(ctx, meeting.other(me.id))
         lines = [
+            # TRANSLATORS: heading of a booked meeting in /meetings, its times follow;
+            # {name} is the partner company's name ("?" if it is no longer registered).
             ctx._("Meeting with <b>{name}</b>", name=esc(partner.name) if partner else "?"),
             _times(ctx, me, partner, meeting),
         ]
         if meeting.video_link:
+            # TRANSLATORS: {url} is the web address of the meeting's video call.
             lines.append(ctx._("Video link: {url}", url=esc(meeting.video_link)))
         ctx.say(
             "\n".join(lines),
             rows(
                 [
+                    # TRANSLATORS: button under a meeting in /meetings: cancel the meeting (three
+                    # buttons share a row: keep it short).
                     Button(ctx._("Cancel"), _cb("cx", meeting.id)),
+                    # TRANSLATORS: button under a meeting in /meetings: give up this time and
+                    # choose another (three buttons share a row: keep it short).
                     Button(ctx._("Reschedule"), _cb("rs", meeting.id)),
+                    # TRANSLATORS: button under a meeting in /meetings: get the meeting as an .ics
+                    # calendar file (three buttons share a row: keep it short).
                     Button(ctx._("Calendar file"), _cb("ics", meeting.id)),
                 ],
                 3,
@@ -169,11 +192,15 @@ async def ask_cancel(ctx: Ctx, meeting_id: int) -> None:
     meeting = await ctx.services.meetings.get_meeting(meeting_id, me.id)
     partner = await _partner(ctx, meeting.other(me.id))
     ctx.say(
+        # TRANSLATORS: asks to confirm; {name} is the partner company's name ("?" if
+        # it is no longer registered); the meeting's times follow.
         ctx._("Cancel the meeting with <b>{name}</b>?", name=esc(partner.name) if partner else "?")
         + "\n"
         + _times(ctx, me, partner, meeting),
         (
             (
+                # TRANSLATORS: button that confirms cancelling a meeting (two buttons share a
+                # row).
                 Button(ctx._("Yes, cancel it"), _cb("cxy", meeting_id)),
                 Button(ctx._("No, keep it"), _cb("list")),
             ),
@@ -203,6 +230,9 @@ async def calendar_file(ctx: Ctx, meeting_id: int) -> None:
     me = await ctx.require_company()
     meeting = await ctx.services.meetings.get_meeting(meeting_id, me.id)
     partner = await _partner(ctx, meeting.other(me.id))
+    # TRANSLATORS: title of the event in the .ics calendar file (plain text, no
+    # HTML); {name} is the partner company's name (empty if it is no longer
+    # registered).
     title = ctx._("Meeting with {name}", name=partner.name if partner else "")
     document = meeting_document(
         meeting,
@@ -214,6 +244,8 @@ async def calendar_file(ctx: Ctx, meeting_id: int) -> None:
         ctx.services.event.name,
     )
     ctx.say(
+        # TRANSLATORS: caption of the .ics calendar file sent in the chat; {name} is
+        # the partner company's name ("?" if it is no longer registered).
         ctx._(
             "Calendar file for your meeting with <b>{name}</b>.",
             name=esc(partner.name) if partner else "?",
@@ -227,6 +259,7 @@ async def attendance(ctx: Ctx, meeting_id: int, answer: str) -> None:
     me = await ctx.require_company()
     notices = await ctx.services.meetings.record_attendance(meeting_id, me.id, answer)
     ctx.notify(notices)
+    # TRANSLATORS: reply after the user answered whether a meeting took place.
     ctx.say(ctx._("Thank you for telling us."), edit=True)
 
 

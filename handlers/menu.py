@@ -31,13 +31,23 @@ def show_language_picker(ctx: Ctx) -> None:
 
 def show_menu(ctx: Ctx, name: str = "") -> None:
     """Show what a registered participant can do."""
+    # TRANSLATORS: {name} is the user's own company name; the main menu follows.
     head = ctx._("Welcome back, <b>{name}</b>!", name=esc(name)) if name else ""
+    # TRANSLATORS: shown above the main menu buttons.
     body = ctx._("What would you like to do?")
     buttons = (
+        # TRANSLATORS: main menu button (two per row): browse the suggested partners.
         Button(ctx._("Suggested partners"), pack("m", "show")),
+        # TRANSLATORS: main menu button (two per row): the user's meeting requests and
+        # meetings.
         Button(ctx._("My meetings"), pack("mt", "list")),
+        # TRANSLATORS: main menu button (two per row): show or edit the company
+        # profile.
         Button(ctx._("My profile"), pack("in", "prof")),
+        # TRANSLATORS: main menu button (two per row): choose the bot's language.
         Button(ctx._("Language"), pack(START_PREFIX, "pick")),
+        # TRANSLATORS: main menu button (two per row): what the bot can do (the /help
+        # list).
         Button(ctx._("Help"), pack("ac", "help")),
     )
     ctx.say((head + "\n" if head else "") + body, rows(buttons, 2))

@@ -50,6 +50,8 @@ class _Scene:
     def partner_name(self) -> str:
         if self.partner is not None:
             return esc(self.partner.name)
+        # TRANSLATORS: fills {name} in meeting notices when the partner's name is
+        # unknown (shown in bold, may start a sentence).
         return esc(self.notice.data.get("partner_name", "")) or self.t.gettext("your partner")
 
     def tz(self, company: Company | None) -> str:
@@ -75,6 +77,7 @@ class _Scene:
     def video(self) -> str:
         if self.meeting is None or not self.meeting.video_link:
             return ""
+        # TRANSLATORS: {url} is the web address of the meeting's video call.
         return self.t.gettext("Video link: {url}", url=esc(self.meeting.video_link))
 
 
@@ -91,12 +94,16 @@ def _slots_button(s: _Scene) -> Keyboard:
 async def _request_received(s: _Scene) -> _Parts:
     _ = s.t.gettext
     request = await s.services.repos.requests.get(s.notice.request_id or 0)
+    # TRANSLATORS: heading of the notice about a received meeting request; the
+    # requester's profile card follows.
     lines = [_("<b>New meeting request</b>"), ""]
     if s.partner is not None:
         lines.append(profile_card(s.partner, s.services.event, s.t))
         if needs_interpreter(s.recipient, s.partner):
             lines.append(_("Interpreter needed: you have no language in common."))
     if request is not None and request.note:
+        # TRANSLATORS: {note} is the note the requesting company wrote (in italics, in
+        # their language).
         lines += ["", _("Their note: {note}", note="<i>" + esc(request.note) + "</i>")]
     buttons = (
         (
@@ -109,6 +116,8 @@ async def _request_received(s: _Scene) -> _Parts:
 
 async def _request_accepted(s: _Scene) -> _Parts:
     _ = s.t.gettext
+    # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+    # is unknown); their contact details follow.
     text = _(
         "<b>{name}</b> accepted your meeting request! Here are their contact details:",
         name=s.partner_name,
@@ -121,6 +130,8 @@ async def _request_accepted(s: _Scene) -> _Parts:
 
 async def _request_declined(s: _Scene) -> _Parts:
     return _Parts(
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown).
         s.t.gettext(
             "<b>{name}</b> cannot take your meeting request this time. Send /matches to see other "
             "partners.",
@@ -133,18 +144,24 @@ async def _request_expired(s: _Scene) -> _Parts:
     request = await s.services.repos.requests.get(s.notice.request_id or 0)
     if request is not None and request.requester_id == s.recipient.id:
         return _Parts(
+            # TRANSLATORS: {name} is the name of the company the request was sent to (or
+            # "your partner").
             s.t.gettext(
                 "Your meeting request to <b>{name}</b> expired without an answer.",
                 name=s.partner_name,
             )
         )
     return _Parts(
+        # TRANSLATORS: {name} is the name of the company that sent the request (or
+        # "your partner").
         s.t.gettext("The meeting request from <b>{name}</b> has expired.", name=s.partner_name)
     )
 
 
 async def _meeting_booked(s: _Scene) -> _Parts:
     _ = s.t.gettext
+    # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+    # is unknown); the meeting's times follow.
     lines = [_("<b>Meeting booked</b> with <b>{name}</b>:", name=s.partner_name), s.both_times()]
     if s.video():
         lines.append(s.video())
@@ -152,6 +169,9 @@ async def _meeting_booked(s: _Scene) -> _Parts:
         lines.append(_("An interpreter will join the meeting."))
     document = None
     if s.meeting is not None:
+        # TRANSLATORS: title of the event in the .ics calendar file (plain text, no
+        # HTML); {name} is the partner company's name (empty if it is no longer
+        # registered).
         title = _("Meeting with {name}", name=s.partner.name if s.partner else "")
         document = meeting_document(
             s.meeting,
@@ -162,12 +182,16 @@ async def _meeting_booked(s: _Scene) -> _Parts:
             s.services.clock.now(),
             s.services.event.name,
         )
+    # TRANSLATORS: button under the notice of a booked meeting: opens /meetings.
     buttons = ((Button(_("My meetings"), _cb("list")),),)
     return _Parts("\n".join(lines), buttons, document)
 
 
 async def _meeting_cancelled(s: _Scene) -> _Parts:
     return _Parts(
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown); {time} is the meeting's date and time, already formatted in the
+        # reader's language and time zone (weekday, date, start-end, zone name).
         s.t.gettext(
             "<b>{name}</b> cancelled the meeting on {time}.", name=s.partner_name, time=s.when()
         )
@@ -175,6 +199,9 @@ async def _meeting_cancelled(s: _Scene) -> _Parts:
 
 
 async def _meeting_moved(s: _Scene) -> _Parts:
+    # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+    # is unknown); {time} is the meeting's date and time, already formatted in the
+    # reader's language and time zone (weekday, date, start-end, zone name).
     text = s.t.gettext(
         "<b>{name}</b> needs to move the meeting on {time}. Please choose a new time.",
         name=s.partner_name,
@@ -186,13 +213,18 @@ async def _meeting_moved(s: _Scene) -> _Parts:
 async def _reminder(s: _Scene) -> _Parts:
     _ = s.t.gettext
     if s.notice.kind is NoticeKind.REMINDER_15M:
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown); the meeting's times follow.
         head = _("Your meeting with <b>{name}</b> starts in 15 minutes.", name=s.partner_name)
     else:
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown); the meeting's times follow.
         head = _("Reminder: tomorrow you meet <b>{name}</b>.", name=s.partner_name)
     lines = [head, s.both_times()]
     buttons: Keyboard = ()
     if s.meeting is not None and s.meeting.video_link:
         lines.append(s.video())
+        # TRANSLATORS: button under a meeting reminder: opens the video call.
         buttons = ((Button(_("Join the meeting"), url=s.meeting.video_link),),)
     return _Parts("\n".join(lines), buttons)
 
@@ -200,6 +232,9 @@ async def _reminder(s: _Scene) -> _Parts:
 async def _ask_held(s: _Scene) -> _Parts:
     _ = s.t.gettext
     mid = s.notice.meeting_id
+    # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+    # is unknown); {time} is the meeting's date and time, already formatted in the
+    # reader's language and time zone (weekday, date, start-end, zone name).
     text = _(
         "Did your meeting with <b>{name}</b> ({time}) take place?",
         name=s.partner_name,
@@ -207,8 +242,14 @@ async def _ask_held(s: _Scene) -> _Parts:
     )
     buttons = rows(
         [
+            # TRANSLATORS: answer button to "Did your meeting with ... take place?" (one
+            # per row): it did.
             Button(_("Yes"), _cb("held", mid, "y")),
+            # TRANSLATORS: answer button to "Did your meeting with ... take place?" (one
+            # per row).
             Button(_("The other side did not come"), _cb("held", mid, "n")),
+            # TRANSLATORS: answer button to "Did your meeting with ... take place?" (one
+            # per row).
             Button(_("We rescheduled"), _cb("held", mid, "r")),
         ]
     )
@@ -220,9 +261,17 @@ def outcome_buttons(t: Translator, meeting_id: int | None) -> Keyboard:
     _ = t.gettext
     return rows(
         [
+            # TRANSLATORS: answer button to "What came out of your meeting with ...?" (one
+            # per row).
             Button(_("We signed a memorandum"), _cb("out", meeting_id, "m")),
+            # TRANSLATORS: answer button to "What came out of your meeting with ...?" (one
+            # per row).
             Button(_("We reached a cooperation intention"), _cb("out", meeting_id, "i")),
+            # TRANSLATORS: answer button to "What came out of your meeting with ...?" (one
+            # per row).
             Button(_("We planned a follow-up"), _cb("out", meeting_id, "f")),
+            # TRANSLATORS: answer button to "What came out of your meeting with ...?" (one
+            # per row).
             Button(_("No fit"), _cb("out", meeting_id, "x")),
         ]
     )
@@ -230,10 +279,14 @@ def outcome_buttons(t: Translator, meeting_id: int | None) -> Keyboard:
 
 async def _ask_outcome(s: _Scene) -> _Parts:
     if s.notice.kind is NoticeKind.FOLLOW_UP:
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown); the outcome buttons follow.
         text = s.t.gettext(
             "A month ago you met <b>{name}</b>. How is your cooperation going?", name=s.partner_name
         )
     else:
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown); the outcome buttons follow.
         text = s.t.gettext("What came out of your meeting with <b>{name}</b>?", name=s.partner_name)
     return _Parts(text, outcome_buttons(s.t, s.notice.meeting_id))
 
@@ -245,6 +298,8 @@ async def _new_matches(s: _Scene) -> _Parts:
         company = await s.services.repos.companies.get(cid)
         if company is not None:
             names.append("• " + esc(company.name))
+    # TRANSLATORS: {n} is the number of newly registered partners; their names
+    # follow, one per line.
     text = s.t.ngettext(
         "{n} new partner may fit you:", "{n} new partners may fit you:", len(names) or len(ids)
     )
@@ -262,6 +317,9 @@ async def _partner_left(s: _Scene) -> _Parts:
         end = start + timedelta(minutes=s.services.event.meeting_minutes)
         when = slot_text(start, end, s.tz(s.recipient), s.t.locale)
     return _Parts(
+        # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+        # is unknown); {time} is the meeting's date and time, already formatted in the
+        # reader's language and time zone (weekday, date, start-end, zone name).
         s.t.gettext(
             "<b>{name}</b> has left the event, so your meeting on {time} is cancelled.",
             name=s.partner_name,
@@ -271,6 +329,8 @@ async def _partner_left(s: _Scene) -> _Parts:
 
 
 async def _slot_freed(s: _Scene) -> _Parts:
+    # TRANSLATORS: {name} is the partner company's name (or "your partner" when it
+    # is unknown).
     text = s.t.gettext(
         "A time became free: you can now choose a time for your meeting with <b>{name}</b>.",
         name=s.partner_name,
@@ -280,6 +340,8 @@ async def _slot_freed(s: _Scene) -> _Parts:
 
 async def _broadcast(s: _Scene) -> _Parts:
     body = esc(s.notice.data.get("text", ""))
+    # TRANSLATORS: heading above a message the organizers sent to all
+    # participants.
     return _Parts(s.t.gettext("<b>Message from the organizers</b>") + "\n\n" + body)
 
 

@@ -38,6 +38,8 @@ async def cmd_start(ctx: Ctx) -> None:
             ctx.state.event_code = code
         else:
             ctx.say(
+                # TRANSLATORS: after /start with an unknown event link; {event} is the name of
+                # the event the user joins instead.
                 ctx._(
                     "This event link is not valid. You are joining {event}.", event=esc(event.name)
                 )
@@ -53,6 +55,8 @@ async def cmd_start(ctx: Ctx) -> None:
     # The picker is offered, not imposed: the first question follows at once, and choosing
     # another language asks it again in that language.
     ctx.say(
+        # TRANSLATORS: first message after /start; {event} is the event's name;
+        # "Please choose your language:" and the language buttons follow.
         ctx._(
             "Welcome to <b>{event}</b>! I will help your company find business partners "
             "and arrange online meetings with them.",
@@ -88,6 +92,7 @@ async def choose_language(ctx: Ctx, code: str) -> None:
     company = await ctx.company()
     if company is not None and company.locale != code:
         await ctx.services.companies.save(company.replace(locale=code), index=False)
+    # TRANSLATORS: short pop-up after the user picked a language.
     ctx.toast(ctx._("Language changed."))
     if ctx.state.flow == intake.FLOW:
         await intake.resume(ctx)
