@@ -14,6 +14,11 @@ both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language 
 - final:    centered + CSLS on the role ensemble (mean of the query/passage, query/query and
             passage/passage centered cosines), the production settings of `EmbeddingMatchEngine`
 
+The same methods are then read on a held-out set (`tests/data/heldout.jsonl`: 100 companies,
+40 pairs in the 17 CEE languages and English, written apart from the dev set and never used to
+choose a setting), and both sets are also read with the default event's rule (partners from
+another country only), which is what `matchbot suggest` returns.
+
 Every figure is also given per fold (pairs with odd / even numbers), so a setting chosen on one
 fold can be checked on the other; a table of role-pair subsets per fold (bundled model) shows how
 the ensemble was chosen. The last table ranks small events (random sub-events of 4 to 48
@@ -54,11 +59,12 @@ from matchmaking.matching import (  # noqa: E402
 from matchmaking.text import split_sentences  # noqa: E402
 
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
 
 
-def load_rows() -> list[dict[str, Any]]:
-    """Return the dev set rows."""
-    return [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+def load_rows(path: Path = DEVSET) -> list[dict[str, Any]]:
+    """Return the rows of a quality set (the dev set by default)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def encoders() -> list[tuple[str, Any]]:
@@ -181,6 +187,39 @@ def methods(
     }
 
 
+def other_country(scores: np.ndarray, rows: list[dict[str, Any]]) -> np.ndarray:
+    """Return the scores with pairs of one country removed (the default event's rule)."""
+    country = np.array([row["country"] for row in rows])
+    return np.where(country[:, None] != country[None, :], scores, -np.inf)
+
+
+def heldout_table(results: dict[str, dict[str, np.ndarray]], rows: list[dict[str, Any]]) -> None:
+    """Print r@1 / r@5 per method and encoder on the held-out set (never used for settings)."""
+    pairs = partners(rows)
+    cn = {a: b for a, b in pairs.items() if rows[a]["country"] == "CN"}
+    cee = {a: b for a, b in pairs.items() if rows[a]["country"] != "CN"}
+    labels = list(results)
+    print(
+        f"\nheld-out set ({HELDOUT.name}): {len(rows)} companies, {len(pairs)} queries; "
+        "written apart from the dev set, never used to choose a setting"
+    )
+    print(f"{'method':10s} {'queries':13s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
+    print(f"{'':10s} {'':13s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
+    for method in ("raw", "two-way", "centered", "csls", "single", "final"):
+        for name, queries in (("all", pairs), ("CN->CEE", cn), ("CEE->CN", cee)):
+            cells = [
+                f"{recall_at_k(results[lab][method], queries, 1):.2f}  "
+                f"{recall_at_k(results[lab][method], queries, 5):.2f}"
+                for lab in labels
+            ]
+            print(f"{method:10s} {name:13s} " + " ".join(f"{c:>23s}" for c in cells))
+    cells = []
+    for lab in labels:
+        scores = other_country(results[lab]["final"], rows)
+        cells.append(f"{recall_at_k(scores, pairs, 1):.2f}  {recall_at_k(scores, pairs, 5):.2f}")
+    print(f"{'final':10s} {'other country':13s} " + " ".join(f"{c:>23s}" for c in cells))
+
+
 def subset(data: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     """Return the embedded data of the companies `keep` (renumbered 0..len(keep)-1)."""
     out = {}
@@ -263,13 +302,16 @@ def main() -> None:
     print(
         f"dev set: {len(rows)} companies, {len(pairs)} queries ({len(cn)} CN->CEE, {len(cee)} CEE->CN)"
     )
+    heldout_rows = load_rows(HELDOUT)
     results: dict[str, dict[str, np.ndarray]] = {}
+    heldout: dict[str, dict[str, np.ndarray]] = {}
     for label, encoder in encoders():
         t = time.perf_counter()
         data = embed(encoder, rows)
         bundled = data if bundled is None else bundled
         results[label] = methods(data, rows)
-        print(f"embedded with {label} in {time.perf_counter() - t:.1f} s")
+        heldout[label] = methods(embed(encoder, heldout_rows), heldout_rows)
+        print(f"embedded both sets with {label} in {time.perf_counter() - t:.1f} s")
     labels = list(results)
     print()
     print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
@@ -287,6 +329,12 @@ def main() -> None:
                 for lab in labels
             ]
             print(f"{method:10s} {name:8s} " + " ".join(f"{c:>23s}" for c in cells))
+    cells = [
+        f"{recall_at_k(other_country(results[lab]['final'], rows), pairs, 1):.2f}  "
+        f"{recall_at_k(other_country(results[lab]['final'], rows), pairs, 5):.2f}"
+        for lab in labels
+    ]
+    print(f"{'final':10s} {'oth.ctry':8s} " + " ".join(f"{c:>23s}" for c in cells))
     print("\nfinal method per language pair (query language -> partner language), r@1 / r@5:")
     groups: dict[str, dict[int, int]] = defaultdict(dict)
     for a, b in pairs.items():
@@ -298,6 +346,7 @@ def main() -> None:
             for lab in labels
         ]
         print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
+    heldout_table(heldout, heldout_rows)
     if bundled is not None:
         role_subsets(bundled, rows, (("odd", odd), ("even", even)))
         small_events(bundled, rows)

@@ -1,7 +1,9 @@
-"""Cross-lingual matching quality on the dev set, with the bundled model and production settings.
+"""Cross-lingual matching quality with the bundled model and production settings.
 
 Regression test for the issue "Cross-lingual matching": a need written in one language must find
-the partner whose offer meets it, in any other language, among same-sector distractors.
+the partner whose offer meets it, in any other language, among same-sector distractors. Two sets:
+the dev set the settings were chosen on, and a held-out set written apart from it (never used to
+choose a setting), read with the default event's rule (partners from another country).
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from embeddings.engine import EmbeddingMatchEngine
 from matchmaking.models import Company, ProfileType
 from tests.fakes import FakeCompanies, FakeVectorStore
 
-DEVSET = Path(__file__).resolve().parents[2] / "data" / "devset.jsonl"
+DATA = Path(__file__).resolve().parents[2] / "data"
+DEVSET = DATA / "devset.jsonl"
+HELDOUT = DATA / "heldout.jsonl"
 
 pytestmark = pytest.mark.slow
 
 
-def load_devset() -> tuple[list[Company], dict[str, str]]:
-    """Return the dev set's companies and each paired company's partner id."""
-    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+def load_set(path: Path = DEVSET) -> tuple[list[Company], dict[str, str]]:
+    """Return a quality set's companies and each paired company's partner id."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     companies = [
         Company(
             id=r["id"],
@@ -46,15 +50,24 @@ def load_devset() -> tuple[list[Company], dict[str, str]]:
     return companies, partners
 
 
-def test_devset_is_valid_import_input() -> None:
-    companies, partners = load_devset()
+@pytest.mark.parametrize("path", [DEVSET, HELDOUT], ids=["dev", "held-out"])
+def test_quality_set_is_valid_import_input(path: Path) -> None:
+    companies, partners = load_set(path)
     assert len(partners) >= 80
     assert len({c.languages[0] for c in companies}) >= 10
     assert all(c.offer and c.need and c.country for c in companies)
+    by_id = {c.id: c for c in companies}
+    # Every pair is China <-> CEE.
+    assert all(
+        (by_id[a].country == "CN") != (by_id[b].country == "CN") for a, b in partners.items()
+    )
 
 
-async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
-    companies, partners = load_devset()
+async def recall(
+    path: Path, tmp_path: Path, other_country_only: bool
+) -> tuple[float, float, list[str]]:
+    """Return recall@1, recall@5 and the queries whose partner is not in the top 5."""
+    companies, partners = load_set(path)
     repo = FakeCompanies(companies)
     engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
     await engine.index(companies)
@@ -62,17 +75,41 @@ async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
     hits1 = hits5 = 0
     misses = []
     for cid, partner in sorted(partners.items()):
-        ranked = [s.partner_id for s in await engine.rank(by_id[cid], 5, lambda _: True)]
+        country = by_id[cid].country
+        ranked = [
+            s.partner_id
+            for s in await engine.rank(
+                by_id[cid],
+                5,
+                lambda pid, country=country: (
+                    not other_country_only or by_id[pid].country != country
+                ),
+            )
+        ]
         hits1 += ranked[:1] == [partner]
         hits5 += partner in ranked
         if partner not in ranked:
             misses.append(cid)
     recall1, recall5 = hits1 / len(partners), hits5 / len(partners)
-    print(f"dev set: recall@1 {recall1:.3f} recall@5 {recall5:.3f} misses {misses}")
+    print(f"{path.name}: recall@1 {recall1:.3f} recall@5 {recall5:.3f} misses {misses}")
+    return recall1, recall5, misses
+
+
+async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
+    recall1, recall5, misses = await recall(DEVSET, tmp_path, other_country_only=False)
     assert recall5 >= 0.95, misses
     # Measured 0.875 with the role ensemble (0.89 / 0.86 on the odd / even pair folds; 0.83 with
     # query/passage alone); 0.84 leaves three queries of slack.
     assert recall1 >= 0.84
+
+
+async def test_heldout_partner_found_among_other_countries(tmp_path: Path) -> None:
+    """The held-out set, as `matchbot suggest` ranks it: partners from another country only."""
+    recall1, recall5, misses = await recall(HELDOUT, tmp_path, other_country_only=True)
+    # Measured 0.950 / 0.738 (80 queries, one query = 0.0125): two and three queries of slack.
+    # Below the dev set's 0.989 / 0.886 and the issue's targets: see `matchmaking/matching.py`.
+    assert recall5 >= 0.925, misses
+    assert recall1 >= 0.70
 
 
 SMALL_EVENT = [
