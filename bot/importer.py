@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from handlers.places import country_by_name
 from matchmaking.countries import default_timezone, get_country
 from matchmaking.errors import ValidationError
 from matchmaking.models import Company, CompanyStatus, ProfileType, Section
@@ -195,7 +196,8 @@ def company_from_row(
             raise ValidationError("The field {field} is not valid UTF-8.", field=key)
     company_id = validate_id(_field(raw, "id"))
     name = validate_name(_field(raw, "name"))
-    country = validate_country(_field(raw, "country"))
+    country_value = _field(raw, "country")
+    country = validate_country(country_by_name(country_value) or country_value)
     offer, need = validate_offer_and_need(_field(raw, "offer"), _field(raw, "need"))
     language = _languages_or_none(_field(raw, "language"), notes)
     spoken = _languages_or_none(raw.get("languages") or "", notes)

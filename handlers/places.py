@@ -55,9 +55,52 @@ def _names(locale: str) -> dict[str, str]:
     return {str(name).casefold(): code for code, name in territories.items() if code in codes}
 
 
+# Names of the event's countries in use beside CLDR's ("Czechia", "Bosnia & Herzegovina", ...).
+_OTHER_NAMES: dict[str, str] = {
+    "czech republic": "CZ",
+    "česká republika": "CZ",
+    "slovak republic": "SK",
+    "macedonia": "MK",
+    "republic of north macedonia": "MK",
+    "македонија": "MK",
+    "bosnia and herzegovina": "BA",
+    "bosnia": "BA",
+    "prc": "CN",
+    "p.r. china": "CN",
+    "people's republic of china": "CN",
+    "mainland china": "CN",
+    "中华人民共和国": "CN",
+    "中國": "CN",
+    "hellas": "GR",
+    "波黑": "BA",
+}
+
+
 def _search_locales(viewer_locale: str) -> list[str]:
     extra = {lang for c in EVENT_COUNTRIES for lang in c.languages}
     return [viewer_locale, "en", *supported_locales(), *sorted(extra)]
+
+
+def country_by_name(value: str, viewer_locale: str = "en") -> str | None:
+    """Return the ISO code of a country given exactly, by code or name, or None.
+
+    Accepts an ISO alpha-2 code (or an alias such as the alpha-3 codes of the event's
+    countries) and a country's name in English, the viewer's language, any catalog language or
+    any event country's language ("Croatia", "Hrvatska", "克罗地亚", "Czech Republic").
+    """
+    key = " ".join(value.split()).casefold()
+    if not key:
+        return None
+    code = normalize_country_code(key) if key.isascii() and len(key) <= 3 else None
+    if code is not None:
+        return code
+    if key in _OTHER_NAMES:
+        return _OTHER_NAMES[key]
+    for locale in _search_locales(viewer_locale):
+        names = _names(locale)
+        if key in names:
+            return names[key]
+    return None
 
 
 def find_countries(query: str, viewer_locale: str) -> list[str]:
@@ -66,19 +109,15 @@ def find_countries(query: str, viewer_locale: str) -> list[str]:
     An exact code or name gives one result; otherwise names that start with or contain the
     query, event countries first, at most `MAX_CHOICES`.
     """
-    key = query.strip().casefold()
+    key = " ".join(query.split()).casefold()
     if not key:
         return []
-    if len(key) == 2 and key.isascii():
-        code = normalize_country_code(key)
-        if code is not None:
-            return [code]
+    exact = country_by_name(key, viewer_locale)
+    if exact is not None:
+        return [exact]
     found: list[str] = []
     for locale in _search_locales(viewer_locale):
-        names = _names(locale)
-        if key in names:
-            return [names[key]]
-        for name, code in names.items():
+        for name, code in _names(locale).items():
             if (name.startswith(key) or (len(key) >= 3 and key in name)) and code not in found:
                 found.append(code)
     event_codes = [c.code for c in EVENT_COUNTRIES]

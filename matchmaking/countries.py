@@ -56,12 +56,34 @@ CEE_CODES: frozenset[str] = frozenset(c.code for c in EVENT_COUNTRIES if c.code 
 
 _BY_CODE: dict[str, Country] = {c.code: c for c in EVENT_COUNTRIES}
 
-# Common alternative spellings in import files.
-_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR"}
+# Common alternative spellings in import files: UK, EL (the EU's code for Greece) and the ISO
+# alpha-3 codes of the event's countries.
+_ALIASES: dict[str, str] = {
+    "UK": "GB",
+    "EL": "GR",
+    "CHN": "CN",
+    "ALB": "AL",
+    "BIH": "BA",
+    "BGR": "BG",
+    "HRV": "HR",
+    "CZE": "CZ",
+    "EST": "EE",
+    "GRC": "GR",
+    "HUN": "HU",
+    "LVA": "LV",
+    "LTU": "LT",
+    "MNE": "ME",
+    "MKD": "MK",
+    "POL": "PL",
+    "ROU": "RO",
+    "SRB": "RS",
+    "SVK": "SK",
+    "SVN": "SI",
+}
 
 
 def normalize_country_code(value: str) -> str | None:
-    """Return the ISO alpha-2 code for a user-supplied code, or None if it is unknown."""
+    """Return the ISO alpha-2 code for a user-supplied code (or an alias), None if unknown."""
     code = value.strip().upper()
     code = _ALIASES.get(code, code)
     if code in _BY_CODE or code in PRIMARY_ZONES:

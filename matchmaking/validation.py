@@ -27,7 +27,7 @@ _URL_RE = re.compile(
     re.IGNORECASE,
 )
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-_LANG_RE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$")
+_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(_(?:[A-Za-z]{2,4}|[0-9]{3})){0,2}$")
 
 _PROFILE_ALIASES: dict[str, ProfileType] = {
     "bo": ProfileType.BUSINESS_OFFER,
@@ -279,27 +279,34 @@ def parse_languages(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]
         if not code:
             continue
         code = LANGUAGE_NAMES.get(code.lower(), code)
-        low = code.lower()
-        if low in ("zh", "zh_cn", "zh_hans", "cn", "chinese"):
-            code = "zh_Hans"
-        elif low in ("zh_tw", "zh_hant"):
-            code = "zh_Hant"
-        elif low in ("sr_latn", "sr_me", "cnr", "me"):
-            code = "sr_Latn"
-        elif "_" in code:
-            lang, _, script = code.partition("_")
-            code = lang.lower() + "_" + script.capitalize()
-        else:
-            code = low
-        if not _LANG_RE.match(code):
+        if not _TAG_RE.match(code):
             raise ValidationError(
                 "Unknown language code {value}: use codes such as en, zh, pl.",
                 field="languages",
                 value=str(item)[:20],
             )
+        code = _language_of_tag(code)
         if code not in out:
             out.append(code)
     return tuple(out)
+
+
+def _language_of_tag(tag: str) -> str:
+    """Return the catalog language of a tag such as hu, hu_HU, zh_TW, sr_Latn_RS or cnr.
+
+    Region subtags are dropped (hu_HU is hu); only Chinese and Serbian keep their script, the
+    way the catalogs are named (zh_Hans / zh_Hant, sr for Cyrillic and sr_Latn).
+    """
+    lang, *rest = tag.split("_")
+    lang = lang.lower()
+    script = next((part.capitalize() for part in rest if len(part) == 4), "")
+    region = next((part.upper() for part in rest if len(part) in (2, 3)), "")
+    if lang in ("zh", "cn"):
+        traditional = script == "Hant" or (not script and region in ("TW", "HK", "MO"))
+        return "zh_Hant" if traditional else "zh_Hans"
+    if lang in ("cnr", "me") or (lang == "sr" and (script == "Latn" or region == "ME")):
+        return "sr_Latn"
+    return lang
 
 
 def parse_profile_type(value: str) -> ProfileType:

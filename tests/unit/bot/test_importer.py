@@ -110,3 +110,34 @@ def test_unknown_profile_type_keeps_the_row_with_a_note(tmp_path: Path) -> None:
     assert [(n.row, n.company_id) for n in parsed.notes] == [(1, "a")]
     assert "Unknown profile type buyer" in parsed.notes[0].note
     assert "Imported as business_offer" in parsed.notes[0].note
+
+
+def test_country_names_and_region_language_tags_are_understood(tmp_path: Path) -> None:
+    """Organizers' spreadsheets name countries and write locale tags such as hu-HU."""
+    rows = [
+        {**GOOD, "id": "a", "country": "Croatia", "language": "hr-HR"},
+        {**GOOD, "id": "b", "country": "Hrvatska"},
+        {**GOOD, "id": "c", "country": "中国", "language": "zh-CN"},
+        {**GOOD, "id": "d", "country": "Czech Republic", "language": "cs_CZ"},
+        {**GOOD, "id": "e", "country": "  north   macedonia ", "language": "mk"},
+        {**GOOD, "id": "f", "country": "SRB", "language": "sr-Latn-RS"},
+        {**GOOD, "id": "g", "country": "Србија", "language": "sr_Cyrl"},
+        {**GOOD, "id": "h", "country": "Magyarország", "language": "hu-HU, en-GB"},
+        {**GOOD, "id": "i", "country": "Atlantis"},
+    ]
+    parsed = parse_company_file(_write_jsonl(tmp_path / "c.jsonl", rows), DEFAULT_SECTIONS)
+    got = {c.id: (c.country, c.languages) for _, c in parsed.companies}
+    assert got == {
+        "a": ("HR", ("hr",)),
+        "b": ("HR", ("hr",)),
+        "c": ("CN", ("zh_Hans",)),
+        "d": ("CZ", ("cs",)),
+        "e": ("MK", ("mk",)),
+        "f": ("RS", ("sr_Latn",)),
+        "g": ("RS", ("sr",)),
+        "h": ("HU", ("hu", "en")),
+    }
+    [rejected] = parsed.rejected
+    assert rejected.company_id == "i"
+    assert "Unknown country code Atlantis" in rejected.reason
+    assert not parsed.notes

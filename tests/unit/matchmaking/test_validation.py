@@ -113,6 +113,29 @@ def test_clean_text_drops_control_characters() -> None:
     assert clean_text("a\x07b\u200b  c") == "ab c"
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("hu-HU", ("hu",)),
+        ("pl_PL", ("pl",)),
+        ("en-GB", ("en",)),
+        ("es-419", ("es",)),
+        ("zh-CN", ("zh_Hans",)),
+        ("zh-Hans-CN", ("zh_Hans",)),
+        ("zh-TW", ("zh_Hant",)),
+        ("zh_Hant_HK", ("zh_Hant",)),
+        ("sr-Latn-RS", ("sr_Latn",)),
+        ("sr-ME", ("sr_Latn",)),
+        ("sr_Cyrl", ("sr",)),
+        ("sr-RS", ("sr",)),
+        ("bs-Latn-BA", ("bs",)),
+        ("HU", ("hu",)),
+    ],
+)
+def test_locale_tags_become_catalog_languages(raw: str, expected: tuple[str, ...]) -> None:
+    assert parse_languages(raw) == expected
+
+
 def test_language_names_are_understood() -> None:
     assert parse_languages("Croatian, English") == ("hr", "en")
     assert parse_languages("中文 Polski") == ("zh_Hans", "pl")
