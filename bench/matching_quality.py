@@ -291,6 +291,47 @@ def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
 
 
+def lone_language_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Print recall@1 on small events where every CEE company is alone in its language.
+
+    Each event holds one or two pairs plus CEE companies of other pairs (their partners absent),
+    all in different languages: with one pair, the Chinese company is alone in its language too.
+    Partners from another country only, as `matchbot suggest` ranks them.
+    """
+    pairs = sorted({tuple(sorted((a, b))) for a, b in partners(rows).items()})
+    cee = [i for i, row in enumerate(rows) if row["country"] != "CN"]
+    print("\nsmall events of lone languages (r@1 over 40 random events each, other country only):")
+    for n_pairs, n_extra in ((1, 2), (1, 3), (1, 5), (2, 3)):
+        rng = np.random.default_rng(11 * n_pairs + n_extra)
+        events = []
+        for _ in range(40):
+            chosen = rng.choice(len(pairs), n_pairs, replace=False)
+            keep = [i for p in chosen for i in pairs[p]]
+            languages = {rows[i]["language"] for i in keep}
+            for i in rng.permutation(cee).tolist():
+                if len(keep) < 2 * n_pairs + n_extra and rows[i]["language"] not in languages:
+                    keep.append(i)
+                    languages.add(rows[i]["language"])
+            events.append(keep)
+        cells = []
+        for label, config in (
+            ("production", ScoringConfig()),
+            ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
+        ):
+            hits = total = 0
+            for keep in events:
+                sub_rows = [dict(rows[i], pair_id=None) for i in keep]
+                for i in range(2 * n_pairs):
+                    sub_rows[i]["pair_id"] = rows[keep[i]]["pair_id"]
+                scores = other_country(final(subset(data, keep), sub_rows, config), sub_rows)
+                queries = partners(sub_rows)
+                hits += round(recall_at_k(scores, queries, 1) * len(queries))
+                total += len(queries)
+            cells.append(f"{label}: {hits / total:.2f}")
+        size = 2 * n_pairs + n_extra
+        print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
+
+
 def main() -> None:
     rows = load_rows()
     pairs = partners(rows)
@@ -350,6 +391,7 @@ def main() -> None:
     if bundled is not None:
         role_subsets(bundled, rows, (("odd", odd), ("even", even)))
         small_events(bundled, rows)
+        lone_language_events(bundled, rows)
 
 
 if __name__ == "__main__":

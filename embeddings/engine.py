@@ -324,7 +324,7 @@ class EmbeddingMatchEngine:
             if manifest is not None and manifest.get("companies") != expected:
                 log.info("The index does not match the companies; rebuilding it")
             elif manifest is not None:
-                log.info("The index was built with other embedding roles; rebuilding it")
+                log.info("The index was built with other roles or statistics; rebuilding it")
             await asyncio.to_thread(self._replace_all, entries)
         self._loaded = True
 

@@ -186,3 +186,66 @@ async def test_small_event_ranks_the_obvious_partner_first(tmp_path: Path) -> No
     assert (await top("pl-honey", 1)) == ["cn-food"]
     assert (await top("hu-wine", 1)) == ["cn-food"]
     assert set(await top("cn-food", 2)) == {"pl-honey", "hu-wine"}
+
+
+LONE_CHINESE_EVENT = [
+    (
+        "cn-masks",
+        "CN",
+        "zh_Hans",
+        "health",
+        "我们生产医用口罩和防护服。",
+        "寻找欧洲医院耗材分销商。",
+    ),
+    (
+        "hr-medical",
+        "HR",
+        "hr",
+        "health",
+        "Distribuiramo medicinski potrošni materijal bolnicama u Hrvatskoj.",
+        "Tražimo proizvođača kirurških maski i zaštitne odjeće.",
+    ),
+    (
+        "hu-parts",
+        "HU",
+        "hu",
+        "industry",
+        "Gépalkatrészeket gyártunk.",
+        "CNC gépeket keresünk Kínából.",
+    ),
+    (
+        "pl-apples",
+        "PL",
+        "pl",
+        "trade",
+        "Sprzedajemy jabłka.",
+        "Szukamy importera owoców w Chinach.",
+    ),
+    ("cz-hotel", "CZ", "cs", "tourism", "Hotel v Praze.", "Hledáme čínské cestovní kanceláře."),
+]
+
+
+async def test_lone_chinese_company_finds_its_partner_among_lone_languages(tmp_path: Path) -> None:
+    """One company per language: no language direction may remove the pair's shared topic."""
+    companies = [
+        Company(
+            id=cid,
+            name=cid,
+            country=country,
+            offer=offer,
+            need=need,
+            languages=(lang,),
+            locale=lang,
+            section=section,
+        )
+        for cid, country, lang, section, offer, need in LONE_CHINESE_EVENT
+    ]
+    engine = EmbeddingMatchEngine(
+        BundledEncoder(threads=2), FakeVectorStore(), FakeCompanies(companies), tmp_path
+    )  # type: ignore[arg-type]
+    await engine.index(companies)
+    by_id = {c.id: c for c in companies}
+    for cid, partner in (("cn-masks", "hr-medical"), ("hr-medical", "cn-masks")):
+        ranked = await engine.rank(by_id[cid], 1, lambda pid, me=cid: pid != me)
+        assert [s.partner_id for s in ranked] == [partner]
+        assert ranked[0].need_to_offer > 0 and ranked[0].offer_to_need > 0

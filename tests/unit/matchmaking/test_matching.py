@@ -76,6 +76,70 @@ def test_stats_are_raw_below_min_texts_and_survive_a_round_trip() -> None:
     assert stats.side_counts["need"] == 0 and ("need", "pl") not in stats.lang_counts
 
 
+def lone_language_event(rng: np.random.Generator, dim: int) -> list[tuple[str, str, np.ndarray]]:
+    """One Chinese company and four CEE companies, each alone in its language.
+
+    The Chinese offer and the Croatian need share a topic (the pair to find); every company's
+    texts carry its language's direction, Chinese far from the rest.
+    """
+    shared = rng.normal(size=dim)
+    texts = []
+    for lang, scale in (("zh_Hans", 4.0), ("hr", 1.0), ("hu", 1.0), ("pl", 1.0), ("cs", 1.0)):
+        language = rng.normal(size=dim) * scale
+        own = rng.normal(size=(2, dim))
+        offer = own[0] + (shared if lang == "zh_Hans" else 0)
+        need = own[1] + (shared if lang == "hr" else 0)
+        texts += [
+            ("need", lang, (need + language)[None]),
+            ("offer", lang, (offer + language)[None]),
+        ]
+    return texts
+
+
+def test_languages_of_one_company_do_not_remove_the_topic_of_a_pair() -> None:
+    """Beyond the main language split, a removed direction needs a language of two companies."""
+    dim, hits = 24, 0
+    for seed in range(20):
+        texts = lone_language_event(np.random.default_rng(seed), dim)
+        stats = CenteringStats(dim, ScoringConfig(subspace_rank=2))
+        for side, lang, vecs in texts:
+            stats.add(side, lang, vecs)
+        need = stats.transform("need", "hr", texts[2][2])
+        offers = {
+            lang: stats.transform("offer", lang, v) for side, lang, v in texts if side == "offer"
+        }
+        best = max((float((need @ o.T)[0, 0]), lang) for lang, o in offers.items() if lang != "hr")
+        hits += best[1] == "zh_Hans"
+    assert hits >= 18
+
+
+def test_a_language_of_two_companies_allows_a_second_direction() -> None:
+    rng = np.random.default_rng(1)
+    stats = CenteringStats(8, ScoringConfig(subspace_rank=2))
+    for lang in ("zh_Hans", "hr", "pl"):
+        stats.add("need", lang, rng.normal(size=(1, 8)))
+        stats.add("offer", lang, rng.normal(size=(1, 8)))
+    assert stats._derived()["basis"].shape[0] == 1
+    second = rng.normal(size=(1, 8))
+    stats.add("offer", "zh_Hans", second)
+    assert stats._derived()["basis"].shape[0] == 2
+    restored = CenteringStats.from_dict(stats.to_dict(), stats.config)
+    assert restored.lang_texts == stats.lang_texts
+    assert restored._derived()["basis"].shape[0] == 2
+    stats.remove("offer", "zh_Hans", second)
+    assert stats._derived()["basis"].shape[0] == 1
+
+
+def test_a_snapshot_without_text_counts_is_rebuilt() -> None:
+    stats = RoleStats(4)
+    stats.add("need", "pl", {role: np.ones((1, 4)) for role in ("query", "passage")})
+    snapshot = stats.to_dict()
+    assert RoleStats.matches(snapshot, stats.config)
+    for pair in snapshot["stats"]:
+        del pair["texts"]
+    assert not RoleStats.matches(snapshot, stats.config)
+
+
 def test_csls_penalizes_hub_offers() -> None:
     matrix = np.array([[-np.inf, 0.8, 0.5], [0.65, -np.inf, 0.6], [0.9, 0.4, -np.inf]])
     assert hub_scores(matrix, 1, axis=0).tolist() == [0.9, 0.8, 0.6]
