@@ -14,10 +14,12 @@ both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language 
 - final:    centered + CSLS on the role ensemble (mean of the query/passage, query/query and
             passage/passage centered cosines), the production settings of `EmbeddingMatchEngine`
 
-The same methods are then read on a held-out set (`tests/data/heldout.jsonl`: 100 companies,
-40 pairs in the 17 CEE languages and English, written apart from the dev set and never used to
-choose a setting), and both sets are also read with the default event's rule (partners from
-another country only), which is what `matchbot suggest` returns.
+The same methods are then read on two sets written apart from the dev set and never used to
+choose a setting: `tests/data/heldout.jsonl` (100 companies, 40 China-CEE pairs in the 17 CEE
+languages and English) and `tests/data/shapes.jsonl` (76 companies: Chinese companies writing
+in English, CEE <-> CEE pairs, long profiles full of boilerplate). Every set is also read with
+the default event's rule (partners from another country only), which is what `matchbot suggest`
+returns.
 
 Every figure is also given per fold (pairs with odd / even numbers), so a setting chosen on one
 fold can be checked on the other; a table of role-pair subsets per fold (bundled model) shows how
@@ -60,6 +62,7 @@ from matchmaking.text import split_sentences  # noqa: E402
 
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
+SHAPES = ROOT / "tests" / "data" / "shapes.jsonl"
 
 
 def load_rows(path: Path = DEVSET) -> list[dict[str, Any]]:
@@ -193,31 +196,53 @@ def other_country(scores: np.ndarray, rows: list[dict[str, Any]]) -> np.ndarray:
     return np.where(country[:, None] != country[None, :], scores, -np.inf)
 
 
-def heldout_table(results: dict[str, dict[str, np.ndarray]], rows: list[dict[str, Any]]) -> None:
-    """Print r@1 / r@5 per method and encoder on the held-out set (never used for settings)."""
+SHAPE_GROUPS = (
+    ("e", "CN in English"),
+    ("c", "CEE <-> CEE"),
+    ("l", "long profiles"),
+)
+
+
+def set_table(
+    path: Path, results: dict[str, dict[str, np.ndarray]], rows: list[dict[str, Any]]
+) -> None:
+    """Print r@1 / r@5 per method and encoder on a set never used to choose a setting.
+
+    Query groups: China -> CEE and CEE -> China, or the shapes set's groups (pair id prefix).
+    """
     pairs = partners(rows)
-    cn = {a: b for a, b in pairs.items() if rows[a]["country"] == "CN"}
-    cee = {a: b for a, b in pairs.items() if rows[a]["country"] != "CN"}
+    groups = [("all", pairs)]
+    if path == SHAPES:
+        for prefix, name in SHAPE_GROUPS:
+            group = {a: b for a, b in pairs.items() if rows[a]["pair_id"].startswith(prefix)}
+            groups.append((name, group))
+    else:
+        groups.append(("CN->CEE", {a: b for a, b in pairs.items() if rows[a]["country"] == "CN"}))
+        groups.append(("CEE->CN", {a: b for a, b in pairs.items() if rows[a]["country"] != "CN"}))
     labels = list(results)
     print(
-        f"\nheld-out set ({HELDOUT.name}): {len(rows)} companies, {len(pairs)} queries; "
-        "written apart from the dev set, never used to choose a setting"
+        f"\n{path.name}: {len(rows)} companies, {len(pairs)} queries; written apart from the dev "
+        "set, never used to choose a setting"
     )
-    print(f"{'method':10s} {'queries':13s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
-    print(f"{'':10s} {'':13s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
+    print(f"{'method':10s} {'queries':30s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
+    print(f"{'':10s} {'':30s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
     for method in ("raw", "two-way", "centered", "csls", "single", "final"):
-        for name, queries in (("all", pairs), ("CN->CEE", cn), ("CEE->CN", cee)):
+        for name, queries in groups:
             cells = [
                 f"{recall_at_k(results[lab][method], queries, 1):.2f}  "
                 f"{recall_at_k(results[lab][method], queries, 5):.2f}"
                 for lab in labels
             ]
-            print(f"{method:10s} {name:13s} " + " ".join(f"{c:>23s}" for c in cells))
-    cells = []
-    for lab in labels:
-        scores = other_country(results[lab]["final"], rows)
-        cells.append(f"{recall_at_k(scores, pairs, 1):.2f}  {recall_at_k(scores, pairs, 5):.2f}")
-    print(f"{'final':10s} {'other country':13s} " + " ".join(f"{c:>23s}" for c in cells))
+            print(f"{method:10s} {name:30s} " + " ".join(f"{c:>23s}" for c in cells))
+    for name, queries in groups:
+        cells = []
+        for lab in labels:
+            scores = other_country(results[lab]["final"], rows)
+            cells.append(
+                f"{recall_at_k(scores, queries, 1):.2f}  {recall_at_k(scores, queries, 5):.2f}"
+            )
+        label = f"{name} (other country)"
+        print(f"{'final':10s} {label:30s} " + " ".join(f"{c:>23s}" for c in cells))
 
 
 def subset(data: dict[str, Any], keep: list[int]) -> dict[str, Any]:
@@ -343,16 +368,17 @@ def main() -> None:
     print(
         f"dev set: {len(rows)} companies, {len(pairs)} queries ({len(cn)} CN->CEE, {len(cee)} CEE->CN)"
     )
-    heldout_rows = load_rows(HELDOUT)
+    other_rows = {path: load_rows(path) for path in (HELDOUT, SHAPES)}
     results: dict[str, dict[str, np.ndarray]] = {}
-    heldout: dict[str, dict[str, np.ndarray]] = {}
+    other_results: dict[Path, dict[str, dict[str, np.ndarray]]] = {path: {} for path in other_rows}
     for label, encoder in encoders():
         t = time.perf_counter()
         data = embed(encoder, rows)
         bundled = data if bundled is None else bundled
         results[label] = methods(data, rows)
-        heldout[label] = methods(embed(encoder, heldout_rows), heldout_rows)
-        print(f"embedded both sets with {label} in {time.perf_counter() - t:.1f} s")
+        for path, set_rows in other_rows.items():
+            other_results[path][label] = methods(embed(encoder, set_rows), set_rows)
+        print(f"embedded the three sets with {label} in {time.perf_counter() - t:.1f} s")
     labels = list(results)
     print()
     print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
@@ -387,7 +413,8 @@ def main() -> None:
             for lab in labels
         ]
         print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
-    heldout_table(heldout, heldout_rows)
+    for path, set_rows in other_rows.items():
+        set_table(path, other_results[path], set_rows)
     if bundled is not None:
         role_subsets(bundled, rows, (("odd", odd), ("even", even)))
         small_events(bundled, rows)

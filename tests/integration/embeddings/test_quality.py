@@ -1,9 +1,10 @@
 """Cross-lingual matching quality with the bundled model and production settings.
 
 Regression test for the issue "Cross-lingual matching": a need written in one language must find
-the partner whose offer meets it, in any other language, among same-sector distractors. Two sets:
-the dev set the settings were chosen on, and a held-out set written apart from it (never used to
-choose a setting), read with the default event's rule (partners from another country).
+the partner whose offer meets it, in any other language, among same-sector distractors. The dev
+set the settings were chosen on, and two sets written apart from it and never used to choose a
+setting (held-out; shapes: Chinese companies writing in English, CEE <-> CEE pairs, long
+profiles), read with the default event's rule (partners from another country).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.fakes import FakeCompanies, FakeVectorStore
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEVSET = DATA / "devset.jsonl"
 HELDOUT = DATA / "heldout.jsonl"
+SHAPES = DATA / "shapes.jsonl"
 
 pytestmark = pytest.mark.slow
 
@@ -50,17 +52,17 @@ def load_set(path: Path = DEVSET) -> tuple[list[Company], dict[str, str]]:
     return companies, partners
 
 
-@pytest.mark.parametrize("path", [DEVSET, HELDOUT], ids=["dev", "held-out"])
+@pytest.mark.parametrize("path", [DEVSET, HELDOUT, SHAPES], ids=["dev", "held-out", "shapes"])
 def test_quality_set_is_valid_import_input(path: Path) -> None:
     companies, partners = load_set(path)
-    assert len(partners) >= 80
+    assert len(partners) >= 64
     assert len({c.languages[0] for c in companies}) >= 10
     assert all(c.offer and c.need and c.country for c in companies)
     by_id = {c.id: c for c in companies}
-    # Every pair is China <-> CEE.
-    assert all(
-        (by_id[a].country == "CN") != (by_id[b].country == "CN") for a, b in partners.items()
-    )
+    # Every pair is cross-border; China <-> CEE except the shapes set's CEE <-> CEE pairs.
+    assert all(by_id[a].country != by_id[b].country for a, b in partners.items())
+    cee_pairs = {a for a in partners if by_id[a].country != "CN" != by_id[partners[a]].country}
+    assert len(cee_pairs) == (24 if path == SHAPES else 0)
 
 
 async def recall(
@@ -103,13 +105,28 @@ async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
     assert recall1 >= 0.84
 
 
-async def test_heldout_partner_found_among_other_countries(tmp_path: Path) -> None:
-    """The held-out set, as `matchbot suggest` ranks it: partners from another country only."""
-    recall1, recall5, misses = await recall(HELDOUT, tmp_path, other_country_only=True)
-    # Measured 0.950 / 0.738 (80 queries, one query = 0.0125): two and three queries of slack.
-    # Below the dev set's 0.989 / 0.886 and the issue's targets: see `matchmaking/matching.py`.
-    assert recall5 >= 0.925, misses
-    assert recall1 >= 0.70
+@pytest.mark.parametrize(
+    ("path", "min_recall1", "min_recall5"),
+    [
+        # Measured 0.738 / 0.950 (80 queries, one query = 0.0125): three and two queries of slack.
+        (HELDOUT, 0.70, 0.925),
+        # Measured 0.844 / 0.938 (64 queries, one query = 0.016); its long profiles are the weak
+        # group (0.62 / 0.81): see `bench/RESULTS.md`.
+        (SHAPES, 0.80, 0.90),
+    ],
+    ids=["held-out", "shapes"],
+)
+async def test_sets_written_apart_find_partners_among_other_countries(
+    path: Path, min_recall1: float, min_recall5: float, tmp_path: Path
+) -> None:
+    """Sets never used to choose a setting, as `matchbot suggest` ranks them (other country).
+
+    Both are below the dev set's 0.886 / 0.989 and the issue's targets: see
+    `matchmaking/matching.py`.
+    """
+    recall1, recall5, misses = await recall(path, tmp_path, other_country_only=True)
+    assert recall5 >= min_recall5, misses
+    assert recall1 >= min_recall1
 
 
 SMALL_EVENT = [
