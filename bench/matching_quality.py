@@ -153,12 +153,13 @@ def centered(
 
 
 def partners(rows: list[dict[str, Any]]) -> dict[int, int]:
-    """Return query row -> partner row for every paired company."""
+    """Return query row -> partner row for every company whose partner is among the rows."""
     by_pair: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         if row["pair_id"]:
             by_pair[row["pair_id"]].append(i)
-    return {a: b for a, b in by_pair.values()} | {b: a for a, b in by_pair.values()}
+    both = [members for members in by_pair.values() if len(members) == 2]
+    return {a: b for a, b in both} | {b: a for a, b in both}
 
 
 def final(data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig) -> np.ndarray:
@@ -285,6 +286,26 @@ def role_subsets(data: dict[str, Any], rows: list[dict[str, Any]], folds: Any) -
             print(f"  {label:14s} " + "   ".join(cells) + mark)
 
 
+def event_recall(
+    data: dict[str, Any],
+    rows: list[dict[str, Any]],
+    events: list[list[int]],
+    config: ScoringConfig,
+    other_country_only: bool = False,
+) -> float:
+    """Return recall@1 of the final method over sub-events (lists of row positions)."""
+    hits = total = 0
+    for keep in events:
+        sub_rows = [rows[i] for i in keep]
+        scores = final(subset(data, keep), sub_rows, config)
+        if other_country_only:
+            scores = other_country(scores, sub_rows)
+        queries = partners(sub_rows)
+        hits += round(recall_at_k(scores, queries, 1) * len(queries))
+        total += len(queries)
+    return hits / total
+
+
 def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     """Print recall@1 of the final method on random small events, per centering threshold."""
     pairs = sorted({tuple(sorted((a, b))) for a, b in partners(rows).items()})
@@ -304,14 +325,7 @@ def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
             ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
             ("old", ScoringConfig(min_texts=8, mean_shrink=0.0, roles=SINGLE_ROLES)),
         ):
-            hits = total = 0
-            for keep in events:
-                sub_rows = [rows[i] for i in keep]
-                scores = final(subset(data, keep), sub_rows, config)
-                queries = partners(sub_rows)
-                hits += round(recall_at_k(scores, queries, 1) * len(queries))
-                total += len(queries)
-            cells.append(f"{label}: {hits / total:.2f}")
+            cells.append(f"{label}: {event_recall(data, rows, events, config):.2f}")
         size = 2 * n_pairs + n_distractors
         print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
 
@@ -343,16 +357,8 @@ def lone_language_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> No
             ("production", ScoringConfig()),
             ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
         ):
-            hits = total = 0
-            for keep in events:
-                sub_rows = [dict(rows[i], pair_id=None) for i in keep]
-                for i in range(2 * n_pairs):
-                    sub_rows[i]["pair_id"] = rows[keep[i]]["pair_id"]
-                scores = other_country(final(subset(data, keep), sub_rows, config), sub_rows)
-                queries = partners(sub_rows)
-                hits += round(recall_at_k(scores, queries, 1) * len(queries))
-                total += len(queries)
-            cells.append(f"{label}: {hits / total:.2f}")
+            found = event_recall(data, rows, events, config, other_country_only=True)
+            cells.append(f"{label}: {found:.2f}")
         size = 2 * n_pairs + n_extra
         print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
 

@@ -65,14 +65,20 @@ def test_quality_set_is_valid_import_input(path: Path) -> None:
     assert len(cee_pairs) == (24 if path == SHAPES else 0)
 
 
+async def indexed(companies: list[Company], tmp_path: Path) -> EmbeddingMatchEngine:
+    """Return a production engine (bundled model) that has indexed these companies."""
+    repo = FakeCompanies(companies)
+    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
+    await engine.index(companies)
+    return engine
+
+
 async def recall(
     path: Path, tmp_path: Path, other_country_only: bool
 ) -> tuple[float, float, list[str]]:
     """Return recall@1, recall@5 and the queries whose partner is not in the top 5."""
     companies, partners = load_set(path)
-    repo = FakeCompanies(companies)
-    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
-    await engine.index(companies)
+    engine = await indexed(companies, tmp_path)
     by_id = {c.id: c for c in companies}
     hits1 = hits5 = 0
     misses = []
@@ -173,8 +179,10 @@ SMALL_EVENT = [
 ]
 
 
-async def test_small_event_ranks_the_obvious_partner_first(tmp_path: Path) -> None:
-    """Five companies: the centering statistics are weak, the obvious partner must still win."""
+def event(
+    rows: list[tuple[str, str, str, str, str, str]],
+) -> tuple[list[Company], dict[str, Company]]:
+    """Return the companies of (id, country, language, section, offer, need) rows, and by id."""
     companies = [
         Company(
             id=cid,
@@ -186,12 +194,15 @@ async def test_small_event_ranks_the_obvious_partner_first(tmp_path: Path) -> No
             locale=lang,
             section=section,
         )
-        for cid, country, lang, section, offer, need in SMALL_EVENT
+        for cid, country, lang, section, offer, need in rows
     ]
-    repo = FakeCompanies(companies)
-    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
-    await engine.index(companies)
-    by_id = {c.id: c for c in companies}
+    return companies, {c.id: c for c in companies}
+
+
+async def test_small_event_ranks_the_obvious_partner_first(tmp_path: Path) -> None:
+    """Five companies: the centering statistics are weak, the obvious partner must still win."""
+    companies, by_id = event(SMALL_EVENT)
+    engine = await indexed(companies, tmp_path)
 
     async def top(cid: str, n: int) -> list[str]:
         other_country = {c.id for c in companies if c.country != by_id[cid].country}
@@ -244,24 +255,8 @@ LONE_CHINESE_EVENT = [
 
 async def test_lone_chinese_company_finds_its_partner_among_lone_languages(tmp_path: Path) -> None:
     """One company per language: no language direction may remove the pair's shared topic."""
-    companies = [
-        Company(
-            id=cid,
-            name=cid,
-            country=country,
-            offer=offer,
-            need=need,
-            languages=(lang,),
-            locale=lang,
-            section=section,
-        )
-        for cid, country, lang, section, offer, need in LONE_CHINESE_EVENT
-    ]
-    engine = EmbeddingMatchEngine(
-        BundledEncoder(threads=2), FakeVectorStore(), FakeCompanies(companies), tmp_path
-    )  # type: ignore[arg-type]
-    await engine.index(companies)
-    by_id = {c.id: c for c in companies}
+    companies, by_id = event(LONE_CHINESE_EVENT)
+    engine = await indexed(companies, tmp_path)
     for cid, partner in (("cn-masks", "hr-medical"), ("hr-medical", "cn-masks")):
         ranked = await engine.rank(by_id[cid], 1, lambda pid, me=cid: pid != me)
         assert [s.partner_id for s in ranked] == [partner]
