@@ -19,7 +19,8 @@ and large events:
    language offset pooled over both sides and shrunk toward zero (`shrink` pseudo-texts), then
    project out the top `subspace_rank` directions spanned by the language offsets (at most one
    fewer than the languages present, and at most one more than the languages written by two or
-   more companies: see "Lone languages" below). Below `min_texts` (2) texts on a side nothing is subtracted.
+   more companies: see "Lone languages" below). Below `min_texts` (2) texts on a side nothing is
+   subtracted.
 2. CSLS hubness correction (Conneau et al. 2018), applied on company scores:
    `s - (r_need(A) + r_offer(B)) / 2`, r = mean of the `csls_k` best scores of that row/column.
 
@@ -132,8 +133,8 @@ held-out set too). The subspace now keeps at most one direction more than the la
 by two or more companies (`CenteringStats.lang_texts`): those events read 0.74-0.90; with two
 Chinese companies or more nothing is lost (7 companies with 2 pairs 0.79 -> 0.83; 12 and 22
 companies 0.85 and 0.91, unchanged); the dev set's random sub-events of 4 and 5 companies rise
-from 0.93 / 0.84 to 0.98 / 0.90; the full dev and held-out sets do not change. Index snapshots without these text counts are rebuilt
-once from the stored vectors.
+from 0.93 / 0.84 to 0.98 / 0.90; the full dev and held-out sets do not change. Index snapshots
+without these text counts are rebuilt once from the stored vectors.
 
 Small events: the dev set's random sub-events of 4-14 companies ranked the partner first 0.25-0.92
 of the time when texts were not centered below 8 per side (raw cosine is near chance) and
