@@ -14,10 +14,12 @@ both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language 
 - final:    centered + CSLS on the role ensemble (mean of the query/passage, query/query and
             passage/passage centered cosines), the production settings of `EmbeddingMatchEngine`
 
-The same methods are then read on two sets written apart from the dev set and never used to
+The same methods are then read on three sets written apart from the dev set and never used to
 choose a setting: `tests/data/heldout.jsonl` (100 companies, 40 China-CEE pairs in the 17 CEE
 languages and English) and `tests/data/shapes.jsonl` (76 companies: Chinese companies writing
-in English, CEE <-> CEE pairs, long profiles full of boilerplate). Every set is also read with
+in English, CEE <-> CEE pairs, long profiles full of boilerplate) and `tests/data/long.jsonl`
+(52 companies, 20 China-CEE pairs, realistic profiles of 5-7 sentences a field). Every set is
+also read with
 the default event's rule (partners from another country only), which is what `matchbot suggest`
 returns.
 
@@ -63,6 +65,7 @@ from matchmaking.text import split_sentences  # noqa: E402
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
 SHAPES = ROOT / "tests" / "data" / "shapes.jsonl"
+LONG = ROOT / "tests" / "data" / "long.jsonl"
 
 
 def load_rows(path: Path = DEVSET) -> list[dict[str, Any]]:
@@ -374,7 +377,7 @@ def main() -> None:
     print(
         f"dev set: {len(rows)} companies, {len(pairs)} queries ({len(cn)} CN->CEE, {len(cee)} CEE->CN)"
     )
-    other_rows = {path: load_rows(path) for path in (HELDOUT, SHAPES)}
+    other_rows = {path: load_rows(path) for path in (HELDOUT, SHAPES, LONG)}
     results: dict[str, dict[str, np.ndarray]] = {}
     other_results: dict[Path, dict[str, dict[str, np.ndarray]]] = {path: {} for path in other_rows}
     for label, encoder in encoders():
@@ -384,7 +387,7 @@ def main() -> None:
         results[label] = methods(data, rows)
         for path, set_rows in other_rows.items():
             other_results[path][label] = methods(embed(encoder, set_rows), set_rows)
-        print(f"embedded the three sets with {label} in {time.perf_counter() - t:.1f} s")
+        print(f"embedded the four sets with {label} in {time.perf_counter() - t:.1f} s")
     labels = list(results)
     print()
     print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))

@@ -2,9 +2,10 @@
 
 Regression test for the issue "Cross-lingual matching": a need written in one language must find
 the partner whose offer meets it, in any other language, among same-sector distractors. The dev
-set the settings were chosen on, and two sets written apart from it and never used to choose a
-setting (held-out; shapes: Chinese companies writing in English, CEE <-> CEE pairs, long
-profiles), read with the default event's rule (partners from another country).
+set the settings were chosen on, and three sets written apart from it and never used to choose a
+setting (held-out; shapes: Chinese companies writing in English, CEE <-> CEE pairs, boilerplate
+profiles; long: realistic long profiles), read with the default event's rule (partners from
+another country).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 DEVSET = DATA / "devset.jsonl"
 HELDOUT = DATA / "heldout.jsonl"
 SHAPES = DATA / "shapes.jsonl"
+LONG = DATA / "long.jsonl"
 
 pytestmark = pytest.mark.slow
 
@@ -52,10 +54,12 @@ def load_set(path: Path = DEVSET) -> tuple[list[Company], dict[str, str]]:
     return companies, partners
 
 
-@pytest.mark.parametrize("path", [DEVSET, HELDOUT, SHAPES], ids=["dev", "held-out", "shapes"])
+@pytest.mark.parametrize(
+    "path", [DEVSET, HELDOUT, SHAPES, LONG], ids=["dev", "held-out", "shapes", "long"]
+)
 def test_quality_set_is_valid_import_input(path: Path) -> None:
     companies, partners = load_set(path)
-    assert len(partners) >= 64
+    assert len(partners) >= 40
     assert len({c.languages[0] for c in companies}) >= 10
     assert all(c.offer and c.need and c.country for c in companies)
     by_id = {c.id: c for c in companies}
@@ -119,8 +123,10 @@ async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
         # Measured 0.844 / 0.938 (64 queries, one query = 0.016); its long profiles are the weak
         # group (0.62 / 0.81): see `bench/RESULTS.md`.
         (SHAPES, 0.80, 0.90),
+        # Measured 0.800 / 1.000 (40 queries, one query = 0.025): two queries of slack.
+        (LONG, 0.75, 0.95),
     ],
-    ids=["held-out", "shapes"],
+    ids=["held-out", "shapes", "long"],
 )
 async def test_sets_written_apart_find_partners_among_other_countries(
     path: Path, min_recall1: float, min_recall5: float, tmp_path: Path
