@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
+from matchmaking.text_language import detect_text_language
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
@@ -178,8 +180,14 @@ class Company:
 
     @property
     def text_language(self) -> str:
-        """Return the first language the company speaks (the likely language of its texts)."""
-        return self.languages[0] if self.languages else self.locale
+        """Return the language the offer and need are written in (see `detect_text_language`).
+
+        The declared languages (spoken, then the bot locale) decide within a script; without
+        letters to read, the first declared language is taken.
+        """
+        declared = (*self.languages, self.locale)
+        detected = detect_text_language(f"{self.offer}\n{self.need}", declared)
+        return detected or (self.languages[0] if self.languages else self.locale)
 
 
 @dataclass(frozen=True, slots=True)

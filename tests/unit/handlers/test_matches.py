@@ -38,7 +38,8 @@ async def test_card_shows_partner_offer_label_and_interpreter(chat: Chat, world:
     assert "Jade &lt;Trading&gt;" in text or "Pearl Retail" in text
     assert "🇨🇳" in text
     assert "We are jewellery distributors" in text
-    assert "Chinese" in text  # the language of their offer, named in the viewer's language
+    # The language their offer is written in (English, not their country's), in the viewer's.
+    assert "(in English)" in text
     assert re.search(r"(Strong|Good|Possible) match", text)
     assert not re.search(r"\d\.\d", text)  # never a raw score
     labels = [b.text for row in response.replies[0].buttons for b in row]
