@@ -249,6 +249,34 @@ def set_table(
         print(f"{'final':10s} {label:30s} " + " ".join(f"{c:>23s}" for c in cells))
 
 
+def one_event(sets: list[list[dict[str, Any]]], datas: list[dict[str, Any]]) -> None:
+    """Print recall@1/5/10 with every set's companies in one event (the bundled model).
+
+    332 companies, about the size of the event matchbot grew from (292): every query competes
+    with three times the companies of its own set.
+    """
+    rows = [row for set_rows in sets for row in set_rows]
+    data: dict[str, Any] = {}
+    for side in (NEED, OFFER):
+        offsets = np.cumsum([0] + [len(set_rows) for set_rows in sets[:-1]])
+        roles = datas[0][side][0]
+        data[side] = (
+            {role: np.vstack([d[side][0][role] for d in datas]) for role in roles},
+            np.concatenate([d[side][1] + offset for d, offset in zip(datas, offsets, strict=True)]),
+        )
+    pairs = partners(rows)
+    print(
+        f"\nall sets as one event: {len(rows)} companies, {len(pairs)} queries, other country only"
+    )
+    for label, config in (
+        ("final", ScoringConfig()),
+        ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
+    ):
+        scores = other_country(final(data, rows, config), rows)
+        cells = [f"r@{k} {recall_at_k(scores, pairs, k):.2f}" for k in (1, 5, 10)]
+        print(f"  {label:14s} " + "  ".join(cells))
+
+
 def subset(data: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     """Return the embedded data of the companies `keep` (renumbered 0..len(keep)-1)."""
     out = {}
@@ -380,13 +408,16 @@ def main() -> None:
     other_rows = {path: load_rows(path) for path in (HELDOUT, SHAPES, LONG)}
     results: dict[str, dict[str, np.ndarray]] = {}
     other_results: dict[Path, dict[str, dict[str, np.ndarray]]] = {path: {} for path in other_rows}
+    other_data: dict[Path, dict[str, Any]] = {}
     for label, encoder in encoders():
         t = time.perf_counter()
         data = embed(encoder, rows)
         bundled = data if bundled is None else bundled
         results[label] = methods(data, rows)
         for path, set_rows in other_rows.items():
-            other_results[path][label] = methods(embed(encoder, set_rows), set_rows)
+            set_data = embed(encoder, set_rows)
+            other_results[path][label] = methods(set_data, set_rows)
+            other_data.setdefault(path, set_data)  # the first encoder: the bundled model
         print(f"embedded the four sets with {label} in {time.perf_counter() - t:.1f} s")
     labels = list(results)
     print()
@@ -424,6 +455,10 @@ def main() -> None:
         print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
     for path, set_rows in other_rows.items():
         set_table(path, other_results[path], set_rows)
+    if bundled is not None:
+        one_event(
+            [rows, *other_rows.values()], [bundled, *(other_data[path] for path in other_rows)]
+        )
     if bundled is not None:
         role_subsets(bundled, rows, (("odd", odd), ("even", even)))
         small_events(bundled, rows)
