@@ -1,5 +1,5 @@
-"""The `matchbot` command line: demo, run, chat, import, suggest, remove, reindex, schedule, db,
-embeddings, interpreters."""
+"""The `matchbot` command line: demo, run, chat, import, suggest, remove, block, reindex, schedule,
+db, embeddings, interpreters."""
 
 from __future__ import annotations
 
@@ -191,6 +191,19 @@ def remove(
             f"{done.cancelled_meetings} future meeting(s) cancelled; "
             "the bot tells the partners when it runs"
         )
+
+
+@app.command()
+def block(
+    company: Annotated[str, typer.Option("--company", help="Company id.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Unblock it.")] = False,
+) -> None:
+    """Block a company: never suggested again, its data kept (--undo unblocks it)."""
+    settings = _settings()
+    from bot.operations import set_blocked
+
+    name = _run(lambda: set_blocked(settings, company, not undo))
+    typer.echo(f"{'unblocked' if undo else 'blocked'} {company} ({name})")
 
 
 @app.command()

@@ -167,6 +167,23 @@ async def remove_company(settings: Settings, company_id: str) -> Removal:
         return Removal(company.name, len(told))
 
 
+async def set_blocked(settings: Settings, company_id: str, blocked: bool) -> str:
+    """Block a company (never suggested, keeps its data) or unblock it; return its name.
+
+    The command-line twin of the organizers' /block and /unblock: a soft withdrawal that
+    `remove` is not.
+
+    Raises:
+        NotFoundError: For an unknown company id.
+    """
+    async with started(settings) as app:
+        company = await app.services.repos.companies.get(company_id)
+        if company is None:
+            raise NotFoundError("Unknown company id {company_id}.", company_id=company_id)
+        await app.services.companies.set_blocked(company_id, blocked)
+        return company.name
+
+
 async def reindex(settings: Settings) -> int:
     """Rebuild the matching indexes from the stored vectors; return the companies indexed."""
     async with started(settings) as app:

@@ -170,6 +170,7 @@ def test_help_everywhere(env: dict[str, str]) -> None:
         ["demo", "--help"],
         ["schedule", "--help"],
         ["remove", "--help"],
+        ["block", "--help"],
         ["reindex", "--help"],
     ):
         result = matchbot(*args, env=env)
@@ -271,6 +272,29 @@ def test_removed_company_is_gone_from_every_later_suggestion(
     rebuilt = matchbot("reindex", env=own)
     assert rebuilt.returncode == 0 and "reindexed 4 companies" in rebuilt.stdout
     assert partners("cn-food")[0] == "hu-wine"
+
+
+def test_blocked_company_is_hidden_until_unblocked(env: dict[str, str], tmp_path: Path) -> None:
+    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data")}
+    path = tmp_path / "companies.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    assert matchbot("import", str(path), env=own).returncode == 0
+
+    def partners(company: str) -> list[str]:
+        result = matchbot("suggest", "--company", company, "--json", env=own)
+        assert result.returncode == 0, result.stderr
+        return [row["company_id"] for row in json.loads(result.stdout)]
+
+    assert "pl-honey" in partners("cn-food")
+    blocked = matchbot("block", "--company", "pl-honey", env=own)
+    assert blocked.returncode == 0, blocked.stderr
+    assert "blocked pl-honey" in blocked.stdout
+    assert "pl-honey" not in partners("cn-food")
+    unblocked = matchbot("block", "--company", "pl-honey", "--undo", env=own)
+    assert unblocked.returncode == 0 and "unblocked pl-honey" in unblocked.stdout
+    assert "pl-honey" in partners("cn-food")
+    unknown = matchbot("block", "--company", "nobody", env=own)
+    assert unknown.returncode == 1 and "Unknown company id nobody" in unknown.stderr
 
 
 def test_import_names_a_replaced_value_and_keeps_the_row(
