@@ -83,9 +83,15 @@ def vector_key(model: str, role: str, text: str) -> str:
     return hashlib.sha256(f"{model}|{role}|{text}".encode()).hexdigest()
 
 
-def company_fingerprint(company: Company) -> str:
-    """Return a short hash of everything indexing depends on (texts and language)."""
-    raw = "\x1f".join((company.text_language, company.need, company.offer))
+def company_fingerprint(company: Company, language: str | None = None) -> str:
+    """Return a short hash of everything indexing depends on (texts and language).
+
+    Args:
+        company: The company.
+        language: Its `text_language`, when the caller has already read it from the texts.
+    """
+    language = company.text_language if language is None else language
+    raw = "\x1f".join((language, company.need, company.offer))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
@@ -190,15 +196,16 @@ class EmbeddingMatchEngine:
         prepared: list[IndexedCompany] = []
         wanted: dict[str, tuple[str, str]] = {}
         for company in companies:
+            language = company.text_language  # read from the texts: once per company
             entry = IndexedCompany(
                 company_id=company.id,
                 country=company.country,
                 section=company.section,
                 languages=tuple(company.languages) or (company.locale,),
-                language=company.text_language,
+                language=language,
                 no_shows=company.no_shows,
                 status=company.status,
-                fingerprint=company_fingerprint(company),
+                fingerprint=company_fingerprint(company, language),
                 sentences={
                     NEED: split_sentences(company.need),
                     OFFER: split_sentences(company.offer),
@@ -307,8 +314,8 @@ class EmbeddingMatchEngine:
         except OSError as exc:
             log.warning("Rebuilding the index: it could not be read (%s)", exc)
             manifest = None
-        expected = {c.id: company_fingerprint(c) for c in companies}
         entries = await self._embed(companies)
+        expected = {e.company_id: e.fingerprint for e in entries}
         if (
             manifest is not None
             and manifest.get("companies") == expected

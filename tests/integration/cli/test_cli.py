@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -249,19 +250,30 @@ def test_embeddings_export_explains_bad_onnx_options(env: dict[str, str], tmp_pa
     assert not (tmp_path / "b").exists()
 
 
-def test_removed_company_is_gone_from_every_later_suggestion(
-    env: dict[str, str], tmp_path: Path
-) -> None:
-    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data")}  # the module's event stays whole
-    path = tmp_path / "companies.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
-    assert matchbot("import", str(path), env=own).returncode == 0
+@dataclass(slots=True)
+class OwnEvent:
+    """The ROWS event imported into its own data folder, so the module's event stays whole."""
 
-    def partners(company: str) -> list[str]:
-        result = matchbot("suggest", "--company", company, "--json", env=own)
+    env: dict[str, str]
+
+    def partners(self, company: str) -> list[str]:
+        """Return the ids `matchbot suggest --json` lists for a company."""
+        result = matchbot("suggest", "--company", company, "--json", env=self.env)
         assert result.returncode == 0, result.stderr
         return [row["company_id"] for row in json.loads(result.stdout)]
 
+
+@pytest.fixture
+def own_event(env: dict[str, str], tmp_path: Path) -> OwnEvent:
+    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data")}
+    path = tmp_path / "companies.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    assert matchbot("import", str(path), env=own).returncode == 0
+    return OwnEvent(own)
+
+
+def test_removed_company_is_gone_from_every_later_suggestion(own_event: OwnEvent) -> None:
+    own, partners = own_event.env, own_event.partners
     assert "pl-honey" in partners("cn-food")
     removed = matchbot("remove", "--company", "pl-honey", env=own)
     assert removed.returncode == 0, removed.stderr
@@ -274,17 +286,8 @@ def test_removed_company_is_gone_from_every_later_suggestion(
     assert partners("cn-food")[0] == "hu-wine"
 
 
-def test_blocked_company_is_hidden_until_unblocked(env: dict[str, str], tmp_path: Path) -> None:
-    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data")}
-    path = tmp_path / "companies.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
-    assert matchbot("import", str(path), env=own).returncode == 0
-
-    def partners(company: str) -> list[str]:
-        result = matchbot("suggest", "--company", company, "--json", env=own)
-        assert result.returncode == 0, result.stderr
-        return [row["company_id"] for row in json.loads(result.stdout)]
-
+def test_blocked_company_is_hidden_until_unblocked(own_event: OwnEvent) -> None:
+    own, partners = own_event.env, own_event.partners
     assert "pl-honey" in partners("cn-food")
     blocked = matchbot("block", "--company", "pl-honey", env=own)
     assert blocked.returncode == 0, blocked.stderr
