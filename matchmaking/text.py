@@ -5,7 +5,8 @@ family company founded in 1995") with what is really offered or needed, and the 
 sentence pair is both the score and the reason shown to the user. Splitting knows Latin, Cyrillic
 and Greek punctuation (`.` `!` `?` `;` `…`, the Greek question mark `;`) and the full-width
 Chinese marks (`。` `！` `？` `；`), which need no space after them. Abbreviations and company
-forms (`d.o.o.`, `s.r.o.`, `Sp. z o.o.`, `e.g.`), initials and decimals do not end a sentence.
+forms (`d.o.o.`, `s.r.o.`, `Sp. z o.o.`, `e.g.`), initials, decimals and ordinals followed by a
+lower-case word (`2010. godine`, `15. století`) do not end a sentence.
 
 Length caps keep embedding cost bounded: at most `MAX_SENTENCES` sentences per text, each at
 most `MAX_SENTENCE_CHARS` characters (a longer one is cut at a comma or a space).
@@ -92,6 +93,11 @@ def _ends_sentence(text: str, pos: int) -> bool:
         return True
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
+    if word.isdigit():
+        # An ordinal ("2010. godine", "15. století", "2010. gadā"): a sentence goes on in
+        # lower case.
+        rest = text[pos + 1 :].lstrip()
+        return not (rest and rest[0].islower())
     if word in _ABBREVIATIONS or "." in word:
         # A company form ("d.o.o.", "s.r.o.") or abbreviation ends a sentence only before a
         # capital letter.

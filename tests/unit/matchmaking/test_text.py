@@ -56,3 +56,17 @@ def test_long_sentences_are_cut_and_count_is_capped() -> None:
 
 def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("  \n ") == []
+
+
+def test_ordinal_numbers_before_a_lower_case_word_do_not_end_a_sentence() -> None:
+    text = (
+        "Tvrtka je osnovana 2010. godine u Splitu. Vyrábíme od 15. století sklo. "
+        "Alapítva 1995. évben. We started in 2010. Then we grew."
+    )
+    assert split_sentences(text) == [
+        "Tvrtka je osnovana 2010. godine u Splitu.",
+        "Vyrábíme od 15. století sklo.",
+        "Alapítva 1995. évben.",
+        "We started in 2010.",
+        "Then we grew.",
+    ]
