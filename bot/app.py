@@ -76,7 +76,11 @@ class App:
             onnx_file=self.settings.embedder_onnx_file,
         )
         engine = EmbeddingMatchEngine(
-            encoder, repos.vectors, repos.companies, self.settings.index_dir
+            encoder,
+            repos.vectors,
+            repos.companies,
+            self.settings.index_dir,
+            adapter=self.settings.adapter,
         )
         self._services = build_services(
             self.event,

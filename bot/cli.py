@@ -294,6 +294,50 @@ def embeddings_export(
         typer.echo(f"  {onnx_path.relative_to(path).as_posix()}")
 
 
+@emb_app.command("train-adapter")
+def embeddings_train_adapter(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CSV or JSONL files of companies with a pair_id column, one event each."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The adapter file to write (.npz).")],
+    holdout: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--holdout", help="A file of pairs to measure on, not to learn from (repeatable)."
+        ),
+    ] = None,
+    steps: Annotated[int, typer.Option(min=0, help="Optimizer steps.")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the query batches.")] = 0,
+) -> None:
+    """Learn a matching adapter for the configured encoder from files of complementary pairs."""
+    settings = _settings()
+    missing = [path for path in [*files, *(holdout or [])] if not path.is_file()]
+    if missing:
+        typer.echo(f"matchbot: no such file: {missing[0]}", err=True)
+        raise typer.Exit(2)
+    from bot.operations import train_adapter_files
+    from embeddings.adapter_training import TrainingSettings
+
+    with _reported():
+        report = train_adapter_files(
+            settings, files, out, holdout, TrainingSettings(steps=steps, seed=seed)
+        )
+    for line in report.rejected:
+        typer.echo(f"rejected {line}")
+    for f in report.figures:
+        typer.echo(
+            f"{f.kind:8s} {f.name:24s} {f.companies:5d} companies {f.pairs:4d} pairs  "
+            f"r@1 {f.before[1]:.3f} -> {f.after[1]:.3f}  r@5 {f.before[5]:.3f} -> {f.after[5]:.3f}"
+        )
+    typer.echo(
+        f"wrote {out} (model {report.adapter.model}, fingerprint {report.adapter.fingerprint}); "
+        f"use it with MATCHBOT_ADAPTER={out}"
+    )
+
+
 @interp_app.command("add")
 def interpreters_add(
     interpreter_id: Annotated[str, typer.Argument(help="Stable id, e.g. li-wei.")],

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     embedder_threads: int = Field(1, ge=1, le=64)
     embedder_backend: Literal["torch", "onnx", "openvino"] = "torch"
     embedder_onnx_file: str = ""
+    adapter: str = "auto"
     default_locale: str = "en"
     channel: Literal["aiogram", "ptb", "console"] = "aiogram"
     redis_url: str = ""

@@ -71,12 +71,17 @@ class RowNote:
 
 @dataclass(slots=True)
 class ParsedFile:
-    """The companies read from a file, the rows rejected and the rows imported with a note."""
+    """The companies read from a file, the rows rejected and the rows imported with a note.
+
+    `pairs` maps a company id to its `pair_id` column, where the file has one: the quality and
+    adapter-training sets mark complementary pairs with it (an import ignores it).
+    """
 
     companies: list[tuple[int, Company]] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     notes: list[RowNote] = field(default_factory=list)
     rows: int = 0
+    pairs: dict[str, str] = field(default_factory=dict)
 
 
 def _has_bad_bytes(value: str) -> bool:
@@ -262,5 +267,7 @@ def parse_company_file(
             continue
         seen[company.id] = row_no
         result.companies.append((row_no, company))
+        if pair := _field(raw, "pair_id"):
+            result.pairs[company.id] = pair
         result.notes.extend(RowNote(row_no, company.id, note) for note in notes)
     return result

@@ -7,7 +7,10 @@ embedded in each role its side takes in `ScoringConfig.roles` (by default needs 
 `query` and as `passage`: the role ensemble of `matchmaking.matching`, which doubles embedding
 time and stored vectors). `RoleStats` keeps centering statistics per role pair and turns a
 sentence's raw vectors into one ensemble row whose dot products are the mean centered cosine
-over the role pairs.
+over the role pairs; with a matching adapter (by default the one packaged for the encoder's
+model, `embeddings.adapter`), each pair's centered rows go through its learned map first, and
+the adapter's fingerprint is kept with the index (another adapter rebuilds it from the stored
+vectors, without embedding).
 
 `rank` scores exactly: for events up to `exact_companies` companies every company is re-scored
 from the in-memory ensemble rows (with the CSLS hub correction up to `csls_companies`); above
@@ -45,7 +48,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from embeddings.adapter import AUTO, checked, resolve_adapter
 from embeddings.index_store import EXACT_LIMIT, IndexStore
+from matchmaking.adapter import LinearAdapter
 from matchmaking.errors import EmbeddingError
 from matchmaking.matching import (
     NEED,
@@ -140,6 +145,7 @@ class EmbeddingMatchEngine:
         exact_companies: int = EXACT_COMPANIES,
         csls_companies: int = CSLS_COMPANIES,
         exact_limit: int = EXACT_LIMIT,
+        adapter: LinearAdapter | str | None = AUTO,
     ) -> None:
         """Wire the engine; nothing is loaded until first use.
 
@@ -152,6 +158,11 @@ class EmbeddingMatchEngine:
             exact_companies: Up to this many companies every one is scored exactly.
             csls_companies: Up to this many companies the CSLS hub correction is applied.
             exact_limit: Sentences per side kept in an exact FAISS index (IVF above).
+            adapter: The matching adapter (`matchmaking.adapter`): an adapter, None for none, or
+                a `MATCHBOT_ADAPTER` setting (`auto`: the one packaged for the encoder's model).
+
+        Raises:
+            EmbeddingError: The adapter cannot be read or was learned on another model.
         """
         self._encoder = encoder
         self._vectors = vectors
@@ -160,7 +171,10 @@ class EmbeddingMatchEngine:
         self._exact_companies = exact_companies
         self._csls_companies = csls_companies
         self._store = IndexStore(Path(index_dir), encoder.name, encoder.dim, exact_limit)
-        self._stats = RoleStats(encoder.dim, self._config)
+        if isinstance(adapter, str):
+            adapter = resolve_adapter(adapter, encoder.name, encoder.dim)
+        self._adapter = None if adapter is None else checked(adapter, encoder.name, encoder.dim)
+        self._stats = RoleStats(encoder.dim, self._config, adapter=self._adapter)
         self._roles = {side: side_roles(self._config.roles, side) for side in (NEED, OFFER)}
         self._entries: dict[str, IndexedCompany] = {}
         self._population: _Population | None = None
@@ -172,6 +186,11 @@ class EmbeddingMatchEngine:
     def model(self) -> str:
         """Return the encoder's model name."""
         return self._encoder.name
+
+    @property
+    def adapter(self) -> LinearAdapter | None:
+        """Return the matching adapter in use (None: unsupervised scoring only)."""
+        return self._adapter
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -319,9 +338,9 @@ class EmbeddingMatchEngine:
         if (
             manifest is not None
             and manifest.get("companies") == expected
-            and RoleStats.matches(manifest.get("centering"), self._config)
+            and RoleStats.matches(manifest.get("centering"), self._config, self._adapter)
         ):
-            self._stats = RoleStats.from_dict(manifest["centering"], self._config)
+            self._stats = RoleStats.from_dict(manifest["centering"], self._config, self._adapter)
             self._entries = {e.company_id: e for e in entries}
             self._centered_count = int(manifest.get("centered_count", 0))
             log.info(
@@ -331,13 +350,15 @@ class EmbeddingMatchEngine:
             if manifest is not None and manifest.get("companies") != expected:
                 log.info("The index does not match the companies; rebuilding it")
             elif manifest is not None:
-                log.info("The index was built with other roles or statistics; rebuilding it")
+                log.info(
+                    "The index was built with other roles, adapter or statistics; rebuilding it"
+                )
             await asyncio.to_thread(self._replace_all, entries)
         self._loaded = True
 
     def _replace_all(self, entries: Sequence[IndexedCompany]) -> None:
         self._entries = {}
-        self._stats = RoleStats(self._encoder.dim, self._config)
+        self._stats = RoleStats(self._encoder.dim, self._config, adapter=self._adapter)
         self._store.clear()
         self._centered_count = 0
         self._put(entries)

@@ -173,6 +173,7 @@ def test_help_everywhere(env: dict[str, str]) -> None:
         ["remove", "--help"],
         ["block", "--help"],
         ["reindex", "--help"],
+        ["embeddings", "train-adapter", "--help"],
     ):
         result = matchbot(*args, env=env)
         assert result.returncode == 0, (args, result.stderr)
@@ -310,3 +311,39 @@ def test_import_names_a_replaced_value_and_keeps_the_row(
     assert result.returncode == 0, result.stderr
     assert "note on row 1 (pl-honey): Unknown profile type buyer" in result.stdout
     assert "1 added, 0 updated, 0 rejected" in result.stdout
+
+
+def test_train_adapter_writes_an_adapter_that_suggest_uses(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    pairs = {"cn-solar": "p1", "hr-solar": "p1", "cn-food": "p2", "pl-honey": "p2"}
+    learn = tmp_path / "pairs.jsonl"
+    learn.write_text(
+        "\n".join(
+            json.dumps(r | {"pair_id": pairs.get(r["id"])}, ensure_ascii=False) for r in ROWS
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "mine.npz"
+    result = matchbot(
+        "embeddings", "train-adapter", str(learn), "--holdout", str(learn), "--out", str(out),
+        "--steps", "5", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("train    pairs.jsonl") and "5 companies    2 pairs" in lines[0]
+    assert lines[1].startswith("held out pairs.jsonl") and "r@1" in lines[1]
+    assert f"use it with MATCHBOT_ADAPTER={out}" in lines[-1] and out.is_file()
+    own = {**env, "MATCHBOT_DATA_DIR": str(tmp_path / "data"), "MATCHBOT_ADAPTER": str(out)}
+    assert matchbot("import", str(learn), env=own).returncode == 0
+    rows = json.loads(matchbot("suggest", "--company", "cn-solar", "--json", env=own).stdout)
+    assert rows[0]["company_id"] == "hr-solar"
+    missing = matchbot(
+        "suggest", "--company", "cn-solar", env={**own, "MATCHBOT_ADAPTER": str(tmp_path / "x.npz")}
+    )
+    assert missing.returncode == 1 and "x.npz does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    refused = matchbot("embeddings", "train-adapter", str(bare), "--out", str(out), env=env)
+    assert refused.returncode == 1 and "No complete pair" in refused.stderr
