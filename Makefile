@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck unit bench bench-scale locales clean run chat
+.PHONY: demo test install lint typecheck unit bench bench-scale bench-adapter locales clean run chat
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: $(STAMP)
 bench-scale: $(STAMP)
 	OMP_WAIT_POLICY=passive $(BIN)/python bench/matching_speed.py --companies 10000,100000,1000000 \
 		--population sentences --variants pq48sq8 --k-sent 200 --joint 600,800,1000
+
+# The matching adapter on companies it never saw: two-fold cross-validation over its training
+# files, with a learning curve (about 25 min).
+bench-adapter: $(STAMP)
+	OMP_WAIT_POLICY=passive $(BIN)/python bench/adapter_training.py
 
 run: $(STAMP)
 	$(BIN)/matchbot run

@@ -12,7 +12,10 @@ both sides (Chinese company -> CEE partner and CEE -> Chinese) and per language 
 - csls:     two-way raw with the CSLS hub correction (no centering)
 - single:   centered + CSLS with the query/passage roles only (production before the ensemble)
 - final:    centered + CSLS on the role ensemble (mean of the query/passage, query/query and
-            passage/passage centered cosines), the production settings of `EmbeddingMatchEngine`
+            passage/passage centered cosines), the unsupervised scoring
+- adapter:  final with the packaged matching adapter (`embeddings/adapters/`), the production
+            settings of `EmbeddingMatchEngine` for the bundled model and its export; the
+            adapter was learned from its own training files, never from these sets
 
 The same methods are then read on three sets written apart from the dev set and never used to
 choose a setting: `tests/data/heldout.jsonl` (100 companies, 40 China-CEE pairs in the 17 CEE
@@ -47,6 +50,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from embeddings.adapter import packaged_adapter  # noqa: E402
+from embeddings.encoders import E5_SMALL_NAME as ENCODER_MODEL  # noqa: E402
+from matchmaking.adapter import LinearAdapter  # noqa: E402
 from matchmaking.matching import (  # noqa: E402
     ENSEMBLE_ROLES,
     NEED,
@@ -135,11 +141,14 @@ def direction_matrix(data: dict[str, Any], n: int) -> np.ndarray:
 
 
 def centered(
-    data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig
+    data: dict[str, Any],
+    rows: list[dict[str, Any]],
+    config: ScoringConfig,
+    adapter: LinearAdapter | None = None,
 ) -> dict[str, Any]:
     """Return the ensemble rows of `config.roles` built with the production statistics."""
     dim = data[NEED][0][QUERY].shape[1]
-    stats = RoleStats(dim, config)
+    stats = RoleStats(dim, config, adapter=adapter)
     for side in (NEED, OFFER):
         vecs, owner = data[side]
         for i, row in enumerate(rows):
@@ -165,17 +174,25 @@ def partners(rows: list[dict[str, Any]]) -> dict[int, int]:
     return {a: b for a, b in both} | {b: a for a, b in both}
 
 
-def final(data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig) -> np.ndarray:
-    """Return the production ranking matrix (centered, CSLS, both directions) for `config`."""
-    cen = centered(data, rows, config)
+def final(
+    data: dict[str, Any],
+    rows: list[dict[str, Any]],
+    config: ScoringConfig,
+    adapter: LinearAdapter | None = None,
+) -> np.ndarray:
+    """Return the ranking matrix (centered, adapter if any, CSLS, both directions)."""
+    cen = centered(data, rows, config, adapter)
     matrix = csls(direction_matrix(cen, len(rows)), config.csls_k)
     return matrix + matrix.T
 
 
 def methods(
-    data: dict[str, Any], rows: list[dict[str, Any]], config: ScoringConfig | None = None
+    data: dict[str, Any],
+    rows: list[dict[str, Any]],
+    config: ScoringConfig | None = None,
+    adapter: LinearAdapter | None = None,
 ) -> dict[str, np.ndarray]:
-    """Return the ranking matrix of every method."""
+    """Return the ranking matrix of every method ("adapter" only with an adapter)."""
     n = len(rows)
     config = config or ScoringConfig()
     single = ScoringConfig(roles=SINGLE_ROLES)
@@ -191,13 +208,29 @@ def methods(
         "csls": raw_c + raw_c.T,
         "single": final(data, rows, single),
         "final": final(data, rows, config),
-    }
+    } | ({"adapter": final(data, rows, config, adapter)} if adapter is not None else {})
 
 
 def other_country(scores: np.ndarray, rows: list[dict[str, Any]]) -> np.ndarray:
     """Return the scores with pairs of one country removed (the default event's rule)."""
     country = np.array([row["country"] for row in rows])
     return np.where(country[:, None] != country[None, :], scores, -np.inf)
+
+
+METHODS = ("raw", "two-way", "centered", "csls", "single", "final", "adapter")
+
+
+def cell(
+    scores: np.ndarray | None,
+    queries: dict[int, int],
+    other_country_of: list[dict[str, Any]] | None = None,
+) -> str:
+    """Return "r@1  r@5" of a method's scores, "-" where the encoder has no such method."""
+    if scores is None:
+        return "-"
+    if other_country_of is not None:
+        scores = other_country(scores, other_country_of)
+    return f"{recall_at_k(scores, queries, 1):.2f}  {recall_at_k(scores, queries, 5):.2f}"
 
 
 SHAPE_GROUPS = (
@@ -230,26 +263,24 @@ def set_table(
     )
     print(f"{'method':10s} {'queries':30s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
     print(f"{'':10s} {'':30s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
-    for method in ("raw", "two-way", "centered", "csls", "single", "final"):
+    for method in METHODS:
+        for name, queries in groups:
+            cells = [cell(results[lab].get(method), queries) for lab in labels]
+            print(f"{method:10s} {name:30s} " + " ".join(f"{c:>23s}" for c in cells))
+    for method in ("final", "adapter"):
         for name, queries in groups:
             cells = [
-                f"{recall_at_k(results[lab][method], queries, 1):.2f}  "
-                f"{recall_at_k(results[lab][method], queries, 5):.2f}"
-                for lab in labels
+                cell(results[lab].get(method), queries, other_country_of=rows) for lab in labels
             ]
-            print(f"{method:10s} {name:30s} " + " ".join(f"{c:>23s}" for c in cells))
-    for name, queries in groups:
-        cells = []
-        for lab in labels:
-            scores = other_country(results[lab]["final"], rows)
-            cells.append(
-                f"{recall_at_k(scores, queries, 1):.2f}  {recall_at_k(scores, queries, 5):.2f}"
-            )
-        label = f"{name} (other country)"
-        print(f"{'final':10s} {label:30s} " + " ".join(f"{c:>23s}" for c in cells))
+            label = f"{name} (other country)"
+            print(f"{method:10s} {label:30s} " + " ".join(f"{c:>23s}" for c in cells))
 
 
-def one_event(sets: list[list[dict[str, Any]]], datas: list[dict[str, Any]]) -> None:
+def one_event(
+    sets: list[list[dict[str, Any]]],
+    datas: list[dict[str, Any]],
+    adapter: LinearAdapter | None = None,
+) -> None:
     """Print recall@1/5/10 with every set's companies in one event (the bundled model).
 
     332 companies, about the size of the event matchbot grew from (292): every query competes
@@ -268,12 +299,15 @@ def one_event(sets: list[list[dict[str, Any]]], datas: list[dict[str, Any]]) -> 
     print(
         f"\nall sets as one event: {len(rows)} companies, {len(pairs)} queries, other country only"
     )
-    for label, config in (
-        ("final", ScoringConfig()),
-        ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
+    for label, config, fitted in (
+        ("adapter", ScoringConfig(), adapter),
+        ("final", ScoringConfig(), None),
+        ("query/passage", ScoringConfig(roles=SINGLE_ROLES), None),
     ):
-        scores = other_country(final(data, rows, config), rows)
-        cells = [f"r@{k} {recall_at_k(scores, pairs, k):.2f}" for k in (1, 5, 10)]
+        if label == "adapter" and fitted is None:
+            continue
+        scores = other_country(final(data, rows, config, fitted), rows)
+        cells = [f"r@{k} {recall_at_k(scores, pairs, k):.3f}" for k in (1, 5, 10)]
         print(f"  {label:14s} " + "  ".join(cells))
 
 
@@ -323,12 +357,13 @@ def event_recall(
     events: list[list[int]],
     config: ScoringConfig,
     other_country_only: bool = False,
+    adapter: LinearAdapter | None = None,
 ) -> float:
     """Return recall@1 of the final method over sub-events (lists of row positions)."""
     hits = total = 0
     for keep in events:
         sub_rows = [rows[i] for i in keep]
-        scores = final(subset(data, keep), sub_rows, config)
+        scores = final(subset(data, keep), sub_rows, config, adapter)
         if other_country_only:
             scores = other_country(scores, sub_rows)
         queries = partners(sub_rows)
@@ -337,7 +372,9 @@ def event_recall(
     return hits / total
 
 
-def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+def small_events(
+    data: dict[str, Any], rows: list[dict[str, Any]], adapter: LinearAdapter | None
+) -> None:
     """Print recall@1 of the final method on random small events, per centering threshold."""
     pairs = sorted({tuple(sorted((a, b))) for a, b in partners(rows).items()})
     distractors = [i for i, row in enumerate(rows) if not row["pair_id"]]
@@ -351,17 +388,21 @@ def small_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
             extra = rng.choice(len(distractors), n_distractors, replace=False)
             events.append([i for p in chosen for i in pairs[p]] + [distractors[j] for j in extra])
         cells = []
-        for label, config in (
-            ("production", ScoringConfig()),
-            ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
-            ("old", ScoringConfig(min_texts=8, mean_shrink=0.0, roles=SINGLE_ROLES)),
+        for label, config, fitted in (
+            ("production (adapter)", ScoringConfig(), adapter),
+            ("no adapter", ScoringConfig(), None),
+            ("query/passage", ScoringConfig(roles=SINGLE_ROLES), None),
+            ("old", ScoringConfig(min_texts=8, mean_shrink=0.0, roles=SINGLE_ROLES), None),
         ):
-            cells.append(f"{label}: {event_recall(data, rows, events, config):.2f}")
+            found = event_recall(data, rows, events, config, adapter=fitted)
+            cells.append(f"{label}: {found:.2f}")
         size = 2 * n_pairs + n_distractors
         print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
 
 
-def lone_language_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+def lone_language_events(
+    data: dict[str, Any], rows: list[dict[str, Any]], adapter: LinearAdapter | None
+) -> None:
     """Print recall@1 on small events where every CEE company is alone in its language.
 
     Each event holds one or two pairs plus CEE companies of other pairs (their partners absent),
@@ -384,11 +425,12 @@ def lone_language_events(data: dict[str, Any], rows: list[dict[str, Any]]) -> No
                     languages.add(rows[i]["language"])
             events.append(keep)
         cells = []
-        for label, config in (
-            ("production", ScoringConfig()),
-            ("query/passage", ScoringConfig(roles=SINGLE_ROLES)),
+        for label, config, fitted in (
+            ("production (adapter)", ScoringConfig(), adapter),
+            ("no adapter", ScoringConfig(), None),
+            ("query/passage", ScoringConfig(roles=SINGLE_ROLES), None),
         ):
-            found = event_recall(data, rows, events, config, other_country_only=True)
+            found = event_recall(data, rows, events, config, True, fitted)
             cells.append(f"{label}: {found:.2f}")
         size = 2 * n_pairs + n_extra
         print(f"  {size:3d} companies ({n_pairs} pairs)  " + "  ".join(cells))
@@ -409,21 +451,25 @@ def main() -> None:
     results: dict[str, dict[str, np.ndarray]] = {}
     other_results: dict[Path, dict[str, dict[str, np.ndarray]]] = {path: {} for path in other_rows}
     other_data: dict[Path, dict[str, Any]] = {}
+    adapter = packaged_adapter(ENCODER_MODEL)
+    print(f"packaged adapter: {adapter.fingerprint if adapter else 'none'}")
     for label, encoder in encoders():
         t = time.perf_counter()
         data = embed(encoder, rows)
         bundled = data if bundled is None else bundled
-        results[label] = methods(data, rows)
+        # The packaged adapter serves the bundled model and its export (one model name).
+        fitted = adapter if adapter is not None and encoder.name == adapter.model else None
+        results[label] = methods(data, rows, adapter=fitted)
         for path, set_rows in other_rows.items():
             set_data = embed(encoder, set_rows)
-            other_results[path][label] = methods(set_data, set_rows)
+            other_results[path][label] = methods(set_data, set_rows, adapter=fitted)
             other_data.setdefault(path, set_data)  # the first encoder: the bundled model
         print(f"embedded the four sets with {label} in {time.perf_counter() - t:.1f} s")
     labels = list(results)
     print()
     print(f"{'method':10s} {'queries':8s} " + " ".join(f"{lab[:23]:>23s}" for lab in labels))
     print(f"{'':10s} {'':8s} " + " ".join(f"{'r@1   r@5':>23s}" for _ in labels))
-    for method in ("raw", "two-way", "centered", "csls", "single", "final"):
+    for method in METHODS:
         for name, queries in (
             ("all", pairs),
             ("CN->CEE", cn),
@@ -431,25 +477,20 @@ def main() -> None:
             ("fold odd", odd),
             ("fold even", even),
         ):
-            cells = [
-                f"{recall_at_k(results[lab][method], queries, 1):.2f}  {recall_at_k(results[lab][method], queries, 5):.2f}"
-                for lab in labels
-            ]
+            cells = [cell(results[lab].get(method), queries) for lab in labels]
             print(f"{method:10s} {name:8s} " + " ".join(f"{c:>23s}" for c in cells))
-    cells = [
-        f"{recall_at_k(other_country(results[lab]['final'], rows), pairs, 1):.2f}  "
-        f"{recall_at_k(other_country(results[lab]['final'], rows), pairs, 5):.2f}"
-        for lab in labels
-    ]
-    print(f"{'final':10s} {'oth.ctry':8s} " + " ".join(f"{c:>23s}" for c in cells))
-    print("\nfinal method per language pair (query language -> partner language), r@1 / r@5:")
+    for method in ("final", "adapter"):
+        cells = [cell(results[lab].get(method), pairs, other_country_of=rows) for lab in labels]
+        print(f"{method:10s} {'oth.ctry':8s} " + " ".join(f"{c:>23s}" for c in cells))
+    best = "adapter" if adapter is not None else "final"
+    print(f"\n{best} method per language pair (query language -> partner language), r@1 / r@5:")
     groups: dict[str, dict[int, int]] = defaultdict(dict)
     for a, b in pairs.items():
         groups[f"{rows[a]['language']}->{rows[b]['language']}"][a] = b
     for pair_name in sorted(groups, key=lambda g: (-len(groups[g]), g)):
         subset = groups[pair_name]
         cells = [
-            f"{recall_at_k(results[lab]['final'], subset, 1):.2f}/{recall_at_k(results[lab]['final'], subset, 5):.2f}"
+            cell(results[lab].get(best, results[lab]["final"]), subset).replace("  ", "/")
             for lab in labels
         ]
         print(f"  {pair_name:16s} n={len(subset):2d} " + " ".join(f"{c:>12s}" for c in cells))
@@ -457,12 +498,14 @@ def main() -> None:
         set_table(path, other_results[path], set_rows)
     if bundled is not None:
         one_event(
-            [rows, *other_rows.values()], [bundled, *(other_data[path] for path in other_rows)]
+            [rows, *other_rows.values()],
+            [bundled, *(other_data[path] for path in other_rows)],
+            adapter,
         )
     if bundled is not None:
         role_subsets(bundled, rows, (("odd", odd), ("even", even)))
-        small_events(bundled, rows)
-        lone_language_events(bundled, rows)
+        small_events(bundled, rows, adapter)
+        lone_language_events(bundled, rows, adapter)
 
 
 if __name__ == "__main__":

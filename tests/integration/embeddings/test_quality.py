@@ -69,20 +69,28 @@ def test_quality_set_is_valid_import_input(path: Path) -> None:
     assert len(cee_pairs) == (24 if path == SHAPES else 0)
 
 
-async def indexed(companies: list[Company], tmp_path: Path) -> EmbeddingMatchEngine:
-    """Return a production engine (bundled model) that has indexed these companies."""
+async def indexed(
+    companies: list[Company], tmp_path: Path, adapter: str = "auto"
+) -> EmbeddingMatchEngine:
+    """Return a production engine (bundled model, its packaged adapter) over these companies."""
     repo = FakeCompanies(companies)
-    engine = EmbeddingMatchEngine(BundledEncoder(threads=2), FakeVectorStore(), repo, tmp_path)  # type: ignore[arg-type]
+    engine = EmbeddingMatchEngine(
+        BundledEncoder(threads=2),
+        FakeVectorStore(),
+        repo,  # type: ignore[arg-type]
+        tmp_path,
+        adapter=adapter,
+    )
     await engine.index(companies)
     return engine
 
 
 async def recall(
-    path: Path, tmp_path: Path, other_country_only: bool
+    path: Path, tmp_path: Path, other_country_only: bool, adapter: str = "auto"
 ) -> tuple[float, float, list[str]]:
     """Return recall@1, recall@5 and the queries whose partner is not in the top 5."""
     companies, partners = load_set(path)
-    engine = await indexed(companies, tmp_path)
+    engine = await indexed(companies, tmp_path, adapter)
     by_id = {c.id: c for c in companies}
     hits1 = hits5 = 0
     misses = []
@@ -107,8 +115,20 @@ async def recall(
     return recall1, recall5, misses
 
 
-async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
+async def test_partner_found_first_in_both_directions(tmp_path: Path) -> None:
+    """The issue's targets on the dev set: recall@1 >= 0.95 and recall@5 >= 0.99.
+
+    Measured 0.977 / 1.000 with the packaged adapter, which never saw this set (88 queries, one
+    query = 0.011): 0.95 leaves two queries of slack, and 0.988 one miss in the top 5.
+    """
     recall1, recall5, misses = await recall(DEVSET, tmp_path, other_country_only=False)
+    assert recall5 >= 0.988, misses
+    assert recall1 >= 0.95
+
+
+async def test_without_the_adapter_the_unsupervised_scoring_still_holds(tmp_path: Path) -> None:
+    """`MATCHBOT_ADAPTER=none` (or a model without an adapter): centering and CSLS alone."""
+    recall1, recall5, misses = await recall(DEVSET, tmp_path, False, adapter="none")
     assert recall5 >= 0.95, misses
     # Measured 0.875 with the role ensemble (0.89 / 0.86 on the odd / even pair folds; 0.83 with
     # query/passage alone); 0.84 leaves three queries of slack.
@@ -118,24 +138,22 @@ async def test_partner_found_in_top5_in_both_directions(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("path", "min_recall1", "min_recall5"),
     [
-        # Measured 0.738 / 0.950 (80 queries, one query = 0.0125): three and two queries of slack.
-        (HELDOUT, 0.70, 0.925),
-        # Measured 0.844 / 0.938 (64 queries, one query = 0.016); its long profiles are the weak
-        # group (0.62 / 0.81): see `bench/RESULTS.md`.
-        (SHAPES, 0.80, 0.90),
-        # Measured 0.800 / 1.000 (40 queries, one query = 0.025): two queries of slack.
-        (LONG, 0.75, 0.95),
+        # With the adapter, measured 0.938 / 1.000 (80 queries, one query = 0.0125; 0.738 / 0.950
+        # without it): three and two queries of slack.
+        (HELDOUT, 0.90, 0.975),
+        # Measured 0.953 / 1.000 (64 queries, one query = 0.016; 0.844 / 0.938 without it, its
+        # boilerplate-heavy long profiles 0.62 / 0.81): two queries of slack.
+        (SHAPES, 0.92, 0.968),
+        # Measured 1.000 / 1.000 (40 queries, one query = 0.025; 0.800 / 1.000 without it).
+        (LONG, 0.95, 0.975),
     ],
     ids=["held-out", "shapes", "long"],
 )
 async def test_sets_written_apart_find_partners_among_other_countries(
     path: Path, min_recall1: float, min_recall5: float, tmp_path: Path
 ) -> None:
-    """Sets never used to choose a setting, as `matchbot suggest` ranks them (other country).
-
-    Both are below the dev set's 0.886 / 0.989 and the issue's targets: see
-    `matchmaking/matching.py`.
-    """
+    """Sets never used to choose a setting nor to learn the adapter, as `matchbot suggest`
+    ranks them (other country); see `embeddings/adapters/README.md`."""
     recall1, recall5, misses = await recall(path, tmp_path, other_country_only=True)
     assert recall5 >= min_recall5, misses
     assert recall1 >= min_recall1
