@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.importer import parse_company_file  # noqa: E402
+from bot.operations import read_pairs_file  # noqa: E402
 from embeddings.adapter import TRAINING_DIR  # noqa: E402
 from embeddings.adapter_training import (  # noqa: E402
     TrainingEvent,
@@ -71,11 +71,7 @@ class CachedEncoder:
 def read_events() -> list[TrainingEvent]:
     """Return the training files as events, in file order."""
     event = Settings().event()
-    out = []
-    for path in sorted(TRAINING_DIR.glob("*.jsonl")):
-        parsed = parse_company_file(path, event.sections, event.code)
-        out.append(TrainingEvent(path.name, [c for _, c in parsed.companies], parsed.pairs))
-    return out
+    return [read_pairs_file(path, event)[0] for path in sorted(TRAINING_DIR.glob("*.jsonl"))]
 
 
 def merged(events: Sequence[TrainingEvent], name: str) -> TrainingEvent:

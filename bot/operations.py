@@ -12,11 +12,11 @@ from typing import Any
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.importer import RejectedRow, RowNote, parse_company_file
-from embeddings.adapter_training import TrainingSettings
+from embeddings.adapter_training import TrainingEvent, TrainingSettings
 from matchmaking.adapter import LinearAdapter
 from matchmaking.countries import get_country
 from matchmaking.errors import NotFoundError
-from matchmaking.models import Interpreter, MatchSuggestion
+from matchmaking.models import Event, Interpreter, MatchSuggestion
 from matchmaking.notices import partner_left
 from matchmaking.validation import parse_languages
 
@@ -308,6 +308,20 @@ class AdapterReport:
     rejected: list[str] = field(default_factory=list)
 
 
+def read_pairs_file(path: Path, event: Event) -> tuple[TrainingEvent, list[str]]:
+    """Read a file of companies with a `pair_id` column as one event of pairs.
+
+    The rows are read as `matchbot import` reads them.
+
+    Returns:
+        The event, and one line per rejected row ("file row N: why").
+    """
+    parsed = parse_company_file(path, event.sections, event.code)
+    rejected = [f"{path.name} row {r.row}: {r.reason}" for r in parsed.rejected]
+    companies = [company for _, company in parsed.companies]
+    return TrainingEvent(path.name, companies, parsed.pairs), rejected
+
+
 def train_adapter_files(
     settings: Settings,
     files: list[Path],
@@ -323,7 +337,6 @@ def train_adapter_files(
     """
     from embeddings.adapter import save_adapter
     from embeddings.adapter_training import (
-        TrainingEvent,
         embed_event,
         event_recall,
         fit_adapter,
@@ -345,10 +358,9 @@ def train_adapter_files(
     rejected: list[str] = []
 
     def embedded(path: Path) -> Any:
-        parsed = parse_company_file(path, event.sections, event.code)
-        rejected.extend(f"{path.name} row {r.row}: {r.reason}" for r in parsed.rejected)
-        companies = [company for _, company in parsed.companies]
-        return embed_event(encoder, TrainingEvent(path.name, companies, parsed.pairs), config)
+        pairs, bad = read_pairs_file(path, event)
+        rejected.extend(bad)
+        return embed_event(encoder, pairs, config)
 
     learn = [embedded(path) for path in files]
     held = [embedded(path) for path in holdout or []]

@@ -43,6 +43,7 @@ from matchmaking.matching import (
     ScoringConfig,
     best_pairs,
     csls,
+    ensemble_rows,
     recall_at_k,
     side_roles,
 )
@@ -175,14 +176,13 @@ def embed_event(encoder: Encoder, event: TrainingEvent, config: ScoringConfig) -
             per_company[side].append(mine)
             stats.add(side, languages[i], mine)
             start = end
-    k = len(config.roles)
-    blocks: dict[str, list[FloatArray]] = {side: [] for side in SIDES}
-    for side in SIDES:
-        for i, mine in enumerate(per_company[side]):
-            rows = stats.transform(side, languages[i], mine)
-            blocks[side].append(
-                (rows.reshape(rows.shape[0], k, encoder.dim) * np.sqrt(k)).astype(np.float32)
-            )
+    blocks = {
+        side: [
+            np.stack(stats.centered_blocks(side, languages[i], mine), axis=1)
+            for i, mine in enumerate(per_company[side])
+        ]
+        for side in SIDES
+    }
     return EventVectors(
         name=event.name,
         blocks=blocks,
@@ -315,15 +315,13 @@ def event_scores(
     Centered rows (through the adapter's maps if any), best sentence pair per direction, CSLS,
     both directions summed; pairs of one country are -inf (the default event's rule).
     """
-    k = len(config.roles)
-    rows: dict[str, list[FloatArray]] = {side: [] for side in SIDES}
-    for side in SIDES:
-        for blocks in event.blocks[side]:
-            mapped = [
-                adapter.apply(side, pair, blocks[:, j]) if adapter else blocks[:, j]
-                for j, pair in enumerate(config.roles)
-            ]
-            rows[side].append(np.hstack(mapped) / np.float32(np.sqrt(k)))
+    rows = {
+        side: [
+            ensemble_rows(side, config.roles, list(blocks.transpose(1, 0, 2)), adapter)
+            for blocks in event.blocks[side]
+        ]
+        for side in SIDES
+    }
     n = len(event.countries)
     offers = np.vstack(rows[OFFER]).astype(np.float32)
     owner = np.repeat(np.arange(n), [r.shape[0] for r in rows[OFFER]])

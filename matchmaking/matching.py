@@ -441,15 +441,18 @@ class RoleStats:
         self, side: str, language: str, vectors: Mapping[str, npt.NDArray[Any]]
     ) -> FloatArray:
         """Return the (n, width) unit ensemble rows of one text's raw vectors given per role."""
+        blocks = self.centered_blocks(side, language, vectors)
+        return ensemble_rows(side, self.config.roles, blocks, self.adapter)
+
+    def centered_blocks(
+        self, side: str, language: str, vectors: Mapping[str, npt.NDArray[Any]]
+    ) -> list[FloatArray]:
+        """Return per role pair the (n, dim) centered unit rows of one text (no adapter)."""
         position = SIDES.index(side)
-        scale = np.float32(1.0 / np.sqrt(len(self.pairs)))
-        blocks = []
-        for pair, stats in zip(self.config.roles, self.pairs, strict=True):
-            block = stats.transform(side, language, vectors[pair[position]])
-            if self.adapter is not None:
-                block = self.adapter.apply(side, pair, block)
-            blocks.append(block * scale)
-        return np.hstack(blocks).astype(np.float32)
+        return [
+            stats.transform(side, language, vectors[pair[position]])
+            for pair, stats in zip(self.config.roles, self.pairs, strict=True)
+        ]
 
     def primary(self, ensemble: npt.NDArray[Any]) -> FloatArray:
         """Return the first role pair's centered unit rows of ensemble rows."""
@@ -493,6 +496,25 @@ class RoleStats:
         if not cls.matches(data, config, adapter):
             raise ValueError("The centering statistics were made with other role pairs or adapter")
         return cls(dim=pairs[0].dim, config=config, pairs=pairs, adapter=adapter)
+
+
+def ensemble_rows(
+    side: str,
+    roles: Sequence[RolePair],
+    blocks: Sequence[npt.NDArray[Any]],
+    adapter: LinearAdapter | None = None,
+) -> FloatArray:
+    """Join a text's centered unit rows of each role pair into (n, dim * pairs) ensemble rows.
+
+    Each block goes through the adapter's map of its side and role pair (if any) and is scaled by
+    `1/sqrt(pairs)`, so a need row's dot product with an offer row is the mean over the pairs.
+    """
+    scale = np.float32(1.0 / np.sqrt(len(roles)))
+    mapped = [
+        (adapter.apply(side, pair, block) if adapter is not None else block) * scale
+        for pair, block in zip(roles, blocks, strict=True)
+    ]
+    return np.hstack(mapped).astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)

@@ -240,14 +240,14 @@ async def test_the_engine_ranks_with_its_adapter_and_rebuilds_for_another(tmp_pa
 def training_events() -> list[TrainingEvent]:
     """Return the packaged adapter's training files, read as the train-adapter command reads them."""
     from bot.config import Settings
-    from bot.importer import parse_company_file
+    from bot.operations import read_pairs_file
 
     event = Settings().event()
     out = []
     for path in sorted(TRAINING_DIR.glob("*.jsonl")):
-        parsed = parse_company_file(path, event.sections, event.code)
-        assert not parsed.rejected, parsed.rejected
-        out.append(TrainingEvent(path.name, [c for _, c in parsed.companies], parsed.pairs))
+        pairs, rejected = read_pairs_file(path, event)
+        assert not rejected, rejected
+        out.append(pairs)
     return out
 
 
